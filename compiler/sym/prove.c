@@ -20,7 +20,7 @@ typedef struct Prover {
     uint32_t ncons;
     Split    split[MAX_SPLITS];
     uint32_t nsplit;
-    bool    *fact_used;  /* facts, then one per range: its lo <= hi */
+    bool    *fact_used;  /* one per recorded fact */
     long     budget;     /* Fourier-Motzkin work left; giving up is sound */
 } Prover;
 
@@ -142,6 +142,12 @@ static void define(Prover *p, Sym *a)
             add_ge(p, a, lo);
         if (hi)
             add_ge(p, hi, a);
+        /* The claim is about a point where this variable has a value, so
+         * its loop runs and its domain is non-empty. This premise belongs to
+         * the variable: it never reaches a claim that does not mention it,
+         * so an empty loop elsewhere cannot prove anything here. */
+        if (lo && hi)
+            add_ge(p, hi, lo);
         break;
     }
     case SYM_CONST: add_eq(p, a, sym_const(c, a->k)); break;
@@ -218,7 +224,8 @@ static bool shares_atom(const Prover *p, const Lin *l)
 }
 
 /* Definitions of every atom, and every fact that mentions a known atom,
- * until nothing new turns up. */
+ * until nothing new turns up. A loop's non-empty domain is not a fact of
+ * the context: define() adds it for the loop variables the claim reaches. */
 static void gather(Prover *p)
 {
     SymCtx *c = p->c;
@@ -226,21 +233,12 @@ static void gather(Prover *p)
         changed = false;
         while (p->ndone < p->natom)
             define(p, p->atom[p->ndone++]);
-        for (uint32_t i = 0; i < c->facts.n + c->ranges.n; i++) {
+        for (uint32_t i = 0; i < c->facts.n; i++) {
             if (p->fact_used[i])
                 continue;
-            Sym *f;
-            if (i < c->facts.n) {
-                f = c->facts.v[i];
-            } else {
-                SymRange g = c->ranges.v[i - c->facts.n];
-                if (!g.lo || !g.hi)
-                    continue;
-                f = sym_sub(c, g.hi, g.lo); /* the loop runs, so its domain is non-empty */
-            }
             Lin l;
             lin_init(&l);
-            lin_of(c, f, &l);
+            lin_of(c, c->facts.v[i], &l);
             if (shares_atom(p, &l)) {
                 p->fact_used[i] = true;
                 add_lin(p, &l);
@@ -409,7 +407,7 @@ static bool prove_nonneg(SymCtx *c, Sym *d)
     if (b.has_lo && b.lo >= 0)
         return true;
     Prover *p = arena_alloc(c->a, sizeof *p);
-    p->fact_used = arena_alloc(c->a, c->facts.n + c->ranges.n + 1);
+    p->fact_used = arena_alloc(c->a, c->facts.n + 1);
     p->budget = 4000000;
     if (c->a->oom)
         return false;

@@ -116,8 +116,7 @@ void sym_set_range(SymCtx *c, Sym *var, Sym *lo, Sym *hi)
 {
     if (!var || var->kind != SYM_VAR || (uint64_t)var->k >= c->ranges.n)
         return;
-    /* lo <= hi is implied while this range is in force; the prover reads it
-     * from here, so replacing the range also retracts it. */
+    /* lo <= hi is a premise only for claims about var itself (prove.c). */
     c->ranges.v[var->k] = (SymRange){lo, hi};
 }
 

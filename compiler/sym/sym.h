@@ -35,9 +35,12 @@ Sym *sym_const(SymCtx *c, int64_t v);
 Sym *sym_var(SymCtx *c, const char *name);
 
 /* Facts for the prover. lo <= var <= hi, inclusive; lo or hi may be NULL
- * (unbounded). Setting a range also records lo <= hi (code runs only when a
- * loop's domain is non-empty). Setting a range again replaces the bounds (the
- * earlier lo <= hi fact stays). */
+ * (unbounded). A claim that mentions var (directly or through the ranges of
+ * the variables it mentions) may also assume lo <= hi: code that has a value
+ * for var runs inside its loop, so the domain is non-empty there. Claims that
+ * do not reach var never see that premise, so an empty range (a loop that
+ * never runs) cannot make other claims vacuous. Setting a range again
+ * replaces the bounds. */
 void sym_set_range(SymCtx *c, Sym *var, Sym *lo, Sym *hi);
 /* The range set for var; lo and hi come back NULL when unbounded or never set. */
 void sym_get_range(SymCtx *c, const Sym *var, Sym **lo, Sym **hi);

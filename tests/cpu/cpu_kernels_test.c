@@ -267,3 +267,25 @@ Test(cpu_kernels, tensorized_matmul)
     for (size_t i = 0; i < sizeof TENSORIZED / sizeof *TENSORIZED; i++)
         check(&TENSORIZED[i]);
 }
+
+/* Issue 9: an empty output in one kernel once became an always-false premise
+ * of every proof in the file, so copy's vectorised loop lost its tail guard
+ * and wrote 16 floats into a 5-float output. Every kernel of the file runs
+ * (under ASan in the sanitizer build) on every size, 0 included. */
+#define EMPTY_FILE                                                                  \
+    "kernel copy(x: f32[N]) -> y: f32[N] { y[i] = x[i]; }\n"                        \
+    "kernel empty(x: f32[N]) -> y: f32[0] { y[i] = x[i]; }\n"                       \
+    "kernel empty2(x: f32[N]) -> y: f32[N - N] { y[i] = x[i]; }\n"                  \
+    "kernel first(x: f32[N]) -> (y: f32[N], s: f32) { y[i] = x[i]; s = x[0] ?? -1.0; }\n"
+static const Spec EMPTY_DOMAINS[] = {
+    {EMPTY_FILE, "copy", {0}, NULL, 1000, false},
+    {EMPTY_FILE, "empty", {0}, NULL, 1000, false},
+    {EMPTY_FILE, "empty2", {0}, NULL, 1000, false},
+    {EMPTY_FILE, "first", {0}, NULL, 1000, false},
+};
+
+Test(cpu_kernels, empty_domains_prove_nothing_elsewhere)
+{
+    for (size_t i = 0; i < sizeof EMPTY_DOMAINS / sizeof *EMPTY_DOMAINS; i++)
+        check(&EMPTY_DOMAINS[i]);
+}

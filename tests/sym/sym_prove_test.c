@@ -77,7 +77,8 @@ Test(prove, loop_index_plus_one)
     cr_assert(sym_prove_le(c, add(i, K(1)), N));
     cr_assert(sym_prove_le(c, add(i, K(1)), sub(N, K(1))));
     cr_assert_not(sym_prove_le(c, add(i, K(2)), sub(N, K(1))));
-    cr_assert(sym_prove_ge(c, N, K(2))); /* the loop's domain is non-empty */
+    cr_assert(sym_prove_ge(c, sub(N, i), K(2))); /* inside the loop its domain is non-empty */
+    cr_assert_not(sym_prove_ge(c, N, K(2)));     /* outside it, N may be 0 */
     cr_assert(sym_prove_ge(c, i, K(0)));
 }
 
@@ -196,9 +197,40 @@ Test(prove, replacing_a_range_retracts_its_fact)
 {
     Sym *N = sym_var(c, "N");
     Sym *i = loop("i", K(0), sub(N, K(1)));
-    cr_assert(sym_prove_ge(c, N, K(1)));
+    cr_assert(sym_prove_ge(c, sub(N, i), K(1)));
     sym_set_range(c, i, K(0), K(5));
-    cr_assert_not(sym_prove_ge(c, N, K(1)));
+    cr_assert_not(sym_prove_ge(c, sub(N, i), K(1)));
+}
+
+/* The soundness bug of issue 9: an empty loop (extent 0, range [0, -1])
+ * must not be a premise of claims that do not mention its variable. */
+Test(prove, an_empty_loop_proves_nothing_elsewhere)
+{
+    Sym *N = dim("N", 0);
+    Sym *i = loop("i", K(0), sub(N, K(1)));
+    Sym *e = loop("e", K(0), K(-1)); /* y: f32[0] */
+    Sym *z = loop("z", K(0), sub(sub(N, N), K(1))); /* f32[N - N] */
+    (void)e;
+    (void)z;
+    cr_assert_not(sym_prove_le(c, add(i, K(1)), sub(N, K(1)))); /* x[i + 1] */
+    cr_assert_not(sym_prove_ge(c, N, K(1)));                     /* x[0] in a 0-d stage */
+    cr_assert_not(sym_prove_le(c, K(1), K(0)));
+    cr_assert(sym_prove_le(c, i, sub(N, K(1))));
+    /* inside the empty loop anything holds: its code never runs */
+    cr_assert(sym_prove_le(c, add(e, K(5)), K(0)));
+}
+
+/* Loops of one kernel do not leak into claims about another kernel's
+ * symbols, even when they share a context. */
+Test(prove, loop_facts_stay_with_their_variables)
+{
+    Sym *N = dim("N", 0), *M = dim("M", 0);
+    Sym *i = loop("i", K(0), sub(N, K(1)));
+    Sym *j = loop("j", K(0), sub(M, K(1)));
+    cr_assert(sym_prove_le(c, j, sub(M, K(1))));
+    cr_assert_not(sym_prove_ge(c, M, K(1)));
+    cr_assert(sym_prove_ge(c, sub(M, j), K(1)));
+    cr_assert_not(sym_prove_le(c, i, sub(M, K(1))));
 }
 
 Test(prove, large_inputs_give_up_quickly)
