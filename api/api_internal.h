@@ -36,7 +36,6 @@ struct tk_module {
     char          *diag_text;  /* rendered, malloc'ed */
     tk_kernel     *kernels;
     size_t         nkernels;
-    pthread_mutex_t lower_mu;  /* lowering writes the kernels' symbolic context */
 };
 
 /* Records msg as the calling thread's last error and returns status. */

@@ -137,7 +137,7 @@ static CpuKernel *instance(tk_kernel *k, CpuBackend *be, const InstKey *key, cha
     pthread_mutex_unlock(&k->mu);
     if (ck)
         return ck;
-    ck = cpu_compile(be, &k->module->c.files, k->info, key, &k->module->lower_mu, NULL, err, nerr);
+    ck = cpu_compile(be, &k->module->c.files, k->info, key, NULL, err, nerr);
     if (ck) {
         pthread_mutex_lock(&k->mu);
         k->inst[slot] = ck;

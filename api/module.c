@@ -88,7 +88,6 @@ static tk_module *new_module(tk_context *ctx)
     if (m) {
         m->ctx = ctx;
         ctx_init(&m->c);
-        pthread_mutex_init(&m->lower_mu, NULL);
     }
     return m;
 }
@@ -131,7 +130,6 @@ TK_API void tk_module_destroy(tk_module *m)
     free(m->diag_text);
     for (size_t i = 0; i < m->nkernels; i++)
         pthread_mutex_destroy(&m->kernels[i].mu);
-    pthread_mutex_destroy(&m->lower_mu);
     ctx_free(&m->c);
     free(m);
 }

@@ -128,20 +128,20 @@ static void make_key(CpuBackend *be, const SrcMap *files, const KernelInfo *k, c
 }
 
 /* Lowers k; NULL with the first diagnostic as the message. */
-static Func *lower(CpuBackend *be, KernelInfo *k, const InstKey *key, Arena *a, DiagSink *ds, pthread_mutex_t *mu,
-                   char *err, size_t nerr)
+static Func *lower(CpuBackend *be, KernelInfo *k, const InstKey *key, Arena *a, DiagSink *ds, char *err,
+                   size_t nerr)
 {
     IrCtx ic;
     /* the kernel's cpu schedule, or the automatic one (docs/schedules.md) */
     PipelineOpts po = {.verify = true, .target = "cpu", .auto_schedule = true, .vector_bits = be->target.vec_bits};
     if (key)
         po.key = *key;
-    if (mu)
-        pthread_mutex_lock(mu);
-    ir_ctx_init(&ic, a, k->sym, ds);
-    Func *f = pipeline_run(&ic, k, &po);
-    if (mu)
-        pthread_mutex_unlock(mu);
+    SymCtx *sym = sym_ctx_fork(a, k->sym);
+    Func *f = NULL;
+    if (sym) {
+        ir_ctx_init(&ic, a, sym, ds);
+        f = pipeline_run(&ic, k, &po);
+    }
     if (!f) {
         if (ds->head)
             diag_headline(ds, ds->head, err, nerr);
@@ -227,7 +227,7 @@ static CpuKernel *load(CpuBackend *be, LLVMMemoryBufferRef obj, const char *name
 }
 
 CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key,
-                       pthread_mutex_t *lower_mu, CpuCompileInfo *info, char *err, size_t nerr)
+                       CpuCompileInfo *info, char *err, size_t nerr)
 {
     double t0 = now();
     CpuCompileInfo dummy;
@@ -250,7 +250,7 @@ CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const
     DiagSink ds;
     diag_init(&ds, &a, files);
     double tl = now();
-    Func *f = lower(be, k, key, &a, &ds, lower_mu, err, nerr);
+    Func *f = lower(be, k, key, &a, &ds, err, nerr);
     info->t_lower = now() - tl;
     CacheKey dk;
     if (!f || !ir_key(be, f, &a, &dk)) {
@@ -335,7 +335,7 @@ char *cpu_emit_text(CpuBackend *be, const SrcMap *files, KernelInfo *k, const In
     DiagSink ds;
     diag_init(&ds, &a, files);
     char *out = NULL;
-    Func *f = lower(be, k, key, &a, &ds, NULL, err, nerr);
+    Func *f = lower(be, k, key, &a, &ds, err, nerr);
     if (f) {
         LLVMContextRef llc = LLVMContextCreate();
         LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, err, nerr);

@@ -63,11 +63,11 @@ const CpuTarget *cpu_backend_target(const CpuBackend *be);
 
 /* The compiled instantiation of kernel k for key: from the in-process map,
  * the disk cache, or lowered and compiled now. `files` is the source the
- * kernel came from (all of it goes into the cache key). lower_mu, if not
- * NULL, is held while lowering (lowering writes k's symbolic context).
- * Thread-safe. NULL with a message. */
+ * kernel came from (all of it goes into the cache key). Lowering works on
+ * a fork of k's symbolic context, so compiles of one module never wait for
+ * each other. Thread-safe. NULL with a message. */
 CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key,
-                       pthread_mutex_t *lower_mu, CpuCompileInfo *info, char *err, size_t nerr);
+                       CpuCompileInfo *info, char *err, size_t nerr);
 
 /* The optimized LLVM IR (asm false) or the assembly (asm true) of kernel k,
  * malloc'ed. NULL with a message. */

@@ -77,8 +77,8 @@ static bool emit_kernel(Ctx *c, AstKernel *ak, const Opts *o)
         return true;
     }
     IrCtx ic;
-    ir_ctx_init(&ic, &c->arena, k->sym, &c->diags);
-    Func *f = pipeline_run(&ic, k, &po);
+    ir_ctx_init(&ic, &c->arena, sym_ctx_fork(&c->arena, k->sym), &c->diags);
+    Func *f = ic.sym ? pipeline_run(&ic, k, &po) : NULL;
     if (!f)
         return false;
     if (o->schedule)

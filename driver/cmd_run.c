@@ -524,7 +524,7 @@ static bool run_cpu(const Runner *r, KernelInfo *k, const LaunchArgs *la, char *
     }
     InstKey key = cpu_inst_key(k, &b);
     CpuCompileInfo ci;
-    CpuKernel *ck = cpu_compile(r->cpu, r->files, k, &key, NULL, &ci, err, n);
+    CpuKernel *ck = cpu_compile(r->cpu, r->files, k, &key, &ci, err, n);
     if (!ck) {
         if (key.tparam != DT_ERROR)   /* an invalid instantiation: the interpreter's launch error */
             ok = interp_run(k, la, err, n);

@@ -19,6 +19,32 @@ SymCtx *sym_ctx_new(Arena *a)
     return c;
 }
 
+SymCtx *sym_ctx_fork(Arena *a, const SymCtx *parent)
+{
+    SymCtx *c = arena_alloc(a, sizeof *c);
+    if (a->oom)
+        return NULL;
+    *c = *parent;
+    c->a = a;
+    c->fm = NULL;
+    c->fm_cap = 0;
+    /* Copies of the parent's tables: new nodes and ranges go into the
+     * copies, the parent's own nodes are shared and never written. */
+    c->tab = arena_alloc(a, c->cap * sizeof *c->tab);
+    c->ranges.v = arena_alloc(a, (c->ranges.n + 1) * sizeof *c->ranges.v);
+    c->facts.v = arena_alloc(a, (c->facts.n + 1) * sizeof *c->facts.v);
+    if (a->oom)
+        return NULL;
+    memcpy(c->tab, parent->tab, c->cap * sizeof *c->tab);
+    if (c->ranges.n)
+        memcpy(c->ranges.v, parent->ranges.v, c->ranges.n * sizeof *c->ranges.v);
+    if (c->facts.n)
+        memcpy(c->facts.v, parent->facts.v, c->facts.n * sizeof *c->facts.v);
+    c->ranges.cap = c->ranges.n + 1;
+    c->facts.cap = c->facts.n + 1;
+    return c;
+}
+
 Arena *sym_ctx_arena(SymCtx *c) { return c->a; }
 
 static uint64_t node_hash(SymKind kind, int64_t k, uint32_t n, Sym **ops, int64_t *coef)

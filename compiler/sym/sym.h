@@ -27,6 +27,14 @@ typedef enum SymKind {
 } SymKind;
 
 SymCtx *sym_ctx_new(Arena *a);
+/* A context that starts where `parent` is (every node, variable, range and
+ * fact it has) and puts everything made after, and every proof's scratch,
+ * in arena `a`. The parent is only read, so any number of forks of one
+ * parent may be used at once on different threads, as long as nobody adds
+ * to the parent meanwhile. Symbols of the parent stay valid in the fork;
+ * symbols made in the fork die with `a`. One compile of a kernel forks the
+ * kernel's context into its scratch arena (compiler/pipeline.h). */
+SymCtx *sym_ctx_fork(Arena *a, const SymCtx *parent);
 Arena  *sym_ctx_arena(SymCtx *c);
 
 Sym *sym_const(SymCtx *c, int64_t v);

@@ -76,7 +76,11 @@ static void check_kernel(Sema *s, AstKernel *ak)
 {
     KernelInfo *k = arena_alloc(&s->c->arena, sizeof *k);
     k->ast = ak;
-    k->sym = s->sym;
+    /* Each kernel its own symbols, so its compiles never see another
+     * kernel's ranges and can fork it independently (sym_ctx_fork). */
+    k->sym = s->sym = sym_ctx_new(&s->c->arena);
+    if (!k->sym)
+        return;
     ak->info = k;
     s->k = k;
     s->stage = -1;
@@ -92,7 +96,7 @@ static void check_kernel(Sema *s, AstKernel *ak)
 bool sema_check(Ctx *c, AstProgram *p)
 {
     Sema s = {.c = c, .stage = -1};
-    s.sym = sym_ctx_new(&c->arena);
+    s.sym = sym_ctx_new(&c->arena); /* for fns; each kernel gets its own */
     collect(&s, p);
     for (uint32_t i = 0; i < s.fns.n; i++)
         sema_fn(&s, s.fns.v[i]);
@@ -111,6 +115,7 @@ bool sema_check(Ctx *c, AstProgram *p)
         if (!target->info || !target->info->order)
             continue; /* the kernel had errors; its schedule would only add noise */
         s.k = target->info;
+        s.sym = target->info->sym;
         sema_schedule(&s, target->info, sc);
         s.k = NULL;
     }

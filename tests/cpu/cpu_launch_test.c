@@ -86,7 +86,7 @@ Test(cpu_launch, asserts_in_compiled_code)
     Binding b;
     cr_assert(launch_bind(k, &la, &b, err, sizeof err), "%s", err);
     InstKey key = {DT_ERROR};
-    CpuKernel *ck = cpu_compile(be, &pr->c.files, k, &key, NULL, NULL, err, sizeof err);
+    CpuKernel *ck = cpu_compile(be, &pr->c.files, k, &key, NULL, err, sizeof err);
     cr_assert(ck, "%s", err);
     cr_assert_not(cpu_run(ck, k, &la, &b, err, sizeof err));
     cr_assert_str_eq(err, "sh: index 0 of 'x' is out of bounds");

@@ -152,7 +152,7 @@ static inline bool cpu_launch(CpuBackend *be, Prog *pr, KernelInfo *k, const Lau
     }
     cr_assert(cpu_args_aligned(k, la));
     InstKey key = cpu_inst_key(k, &b);
-    CpuKernel *ck = cpu_compile(be, &pr->c.files, k, &key, NULL, ci, err, n);
+    CpuKernel *ck = cpu_compile(be, &pr->c.files, k, &key, ci, err, n);
     cr_assert(ck, "compiling %s: %s", k->ast->name, err);
     bool ok = cpu_run(ck, k, la, &b, err, n);
     binding_free(&b);
