@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "compiler/pipeline.h"
 
 static tk_diagnostic record(tk_module *m, const Diag *d)
 {
@@ -60,10 +61,12 @@ static void keep_kernels(tk_module *m)
         }
 }
 
-static tk_status finish(tk_context *ctx, tk_module *m, tk_module **out)
+/* Loads and checks through the pipeline (compiler/pipeline.h); kernels are
+ * compiled on their first launch. */
+static tk_status finish(tk_context *ctx, tk_module *m, Pipeline *p, tk_module **out)
 {
-    if (m->prog)
-        m->ok = sema_check(&m->c, m->prog);
+    m->ok = pipeline_run(p);
+    m->prog = p->prog;
     keep_diagnostics(m);
     if (m->c.arena.oom) {
         tk_module_destroy(m);
@@ -103,8 +106,8 @@ TK_API tk_status tk_compile_file(tk_context *ctx, const char *path, tk_module **
     tk_module *m = new_module(ctx);
     if (!m)
         return api_fail(TK_ERR_NO_MEMORY, "tk_compile_file: out of memory");
-    m->prog = lang_load_file(&m->c, path);
-    return finish(ctx, m, out);
+    Pipeline p = {.ctx = &m->c, .path = path};
+    return finish(ctx, m, &p, out);
 }
 
 TK_API tk_status tk_compile_string(tk_context *ctx, const char *name, const char *source, size_t len,
@@ -119,8 +122,8 @@ TK_API tk_status tk_compile_string(tk_context *ctx, const char *name, const char
     tk_module *m = new_module(ctx);
     if (!m)
         return api_fail(TK_ERR_NO_MEMORY, "tk_compile_string: out of memory");
-    m->prog = lang_load_string(&m->c, name ? name : "<string>", source, len);
-    return finish(ctx, m, out);
+    Pipeline p = {.ctx = &m->c, .name = name ? name : "<string>", .text = source, .len = len};
+    return finish(ctx, m, &p, out);
 }
 
 TK_API void tk_module_destroy(tk_module *m)

@@ -12,6 +12,7 @@
 
 #include "backend-cpu/cpu_int.h"
 #include "compiler/pipeline.h"
+#include "compiler/target.h"
 #include "jit/cache.h"
 
 /* Bumped whenever the generated code changes for the same loop IR: part of
@@ -28,6 +29,7 @@ struct CpuBackend {
     Cache          *cache;
     CpuTarget       target;
     void           *sleef;      /* dlopen handle */
+    Target          desc;       /* the cpu description with this host's vector width */
     pthread_mutex_t mu;         /* kernels and stats */
     KernelNode     *kernels;
     CpuStats        stats;
@@ -59,6 +61,9 @@ CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
         return NULL;
     }
     cpu_target_init(&be->target, be->jit, sleef, !o.no_parallel);
+    be->desc = *target_find("cpu");
+    be->desc.vector_bits = be->target.vec_bits;
+    be->desc.backend = be;
     char llvm[32];
     jit_llvm_version(llvm, sizeof llvm);
     CacheIdent id = {TK_VERSION_STRING, llvm, jit_cpu(be->jit), jit_features(be->jit)};
@@ -125,30 +130,6 @@ static void make_key(CpuBackend *be, const SrcMap *files, const KernelInfo *k, c
     cache_key_add_str(&kb, "cpu");
     cache_key_add_str(&kb, be->target.options);
     cache_key_end(&kb, out);
-}
-
-/* Lowers k; NULL with the first diagnostic as the message. */
-static Func *lower(CpuBackend *be, KernelInfo *k, const InstKey *key, Arena *a, DiagSink *ds, char *err,
-                   size_t nerr)
-{
-    IrCtx ic;
-    /* the kernel's cpu schedule, or the automatic one (docs/schedules.md) */
-    PipelineOpts po = {.verify = true, .target = "cpu", .auto_schedule = true, .vector_bits = be->target.vec_bits};
-    if (key)
-        po.key = *key;
-    SymCtx *sym = sym_ctx_fork(a, k->sym);
-    Func *f = NULL;
-    if (sym) {
-        ir_ctx_init(&ic, a, sym, ds);
-        f = pipeline_run(&ic, k, &po);
-    }
-    if (!f) {
-        if (ds->head)
-            diag_headline(ds, ds->head, err, nerr);
-        else
-            snprintf(err, nerr, "%s: cannot lower the kernel", k->ast->name);
-    }
-    return f;
 }
 
 /* The disk key: the lowered loop IR itself (so a change in lowering never
@@ -226,45 +207,43 @@ static CpuKernel *load(CpuBackend *be, LLVMMemoryBufferRef obj, const char *name
     return &n->k;
 }
 
-CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key,
-                       CpuCompileInfo *info, char *err, size_t nerr)
+/* Target.lookup: the in-process map, before anything is lowered. */
+void *cpu_lookup(Compile *cc)
 {
-    double t0 = now();
-    CpuCompileInfo dummy;
-    if (!info)
-        info = &dummy;
-    memset(info, 0, sizeof *info);
+    CpuBackend *be = cc->target->backend;
+    if (!be)
+        return NULL;
     CacheKey ck;
-    make_key(be, files, k, key, &ck);
+    make_key(be, cc->files, cc->kernel, &cc->key, &ck);
     CpuKernel *kern = cache_mem_get(be->cache, &ck);
     if (kern) {
         pthread_mutex_lock(&be->mu);
         be->stats.mem_hits++;
         pthread_mutex_unlock(&be->mu);
-        info->from_mem = true;
-        info->seconds = now() - t0;
-        return kern;
+        CpuCompileInfo *info = cc->p->emit_info;
+        if (info)
+            info->from_mem = true;
     }
-    Arena a;
-    arena_init(&a);
-    DiagSink ds;
-    diag_init(&ds, &a, files);
-    double tl = now();
-    Func *f = lower(be, k, key, &a, &ds, err, nerr);
-    info->t_lower = now() - tl;
+    return kern;
+}
+
+/* EMIT_CODE: the disk cache, or LLVM now; then the in-process map. */
+static CpuKernel *emit_code(CpuBackend *be, Compile *cc, const Func *f, CpuCompileInfo *info, char *err,
+                            size_t nerr)
+{
+    const char *name = cc->kernel->ast->name;
     CacheKey dk;
-    if (!f || !ir_key(be, f, &a, &dk)) {
-        if (f)
-            snprintf(err, nerr, "out of memory");
-        arena_free(&a);
+    if (!ir_key(be, f, cc->arena, &dk)) {
+        snprintf(err, nerr, "out of memory");
         return NULL;
     }
+    CpuKernel *kern = NULL;
     void *payload = NULL;
     size_t n = 0;
     if (cache_load(be->cache, &dk, &payload, &n) == CACHE_HIT) {
-        LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, n, k->ast->name);
+        LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, n, name);
         free(payload);
-        kern = load(be, obj, k->ast->name, err, nerr);
+        kern = load(be, obj, name, err, nerr);
         if (kern) {
             pthread_mutex_lock(&be->mu);
             be->stats.disk_hits++;
@@ -281,16 +260,15 @@ CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const
             pthread_mutex_unlock(&be->mu);
             cache_store(be->cache, &dk, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
             double t = now();
-            kern = load(be, obj, k->ast->name, err, nerr);
+            kern = load(be, obj, name, err, nerr);
             info->t_load = now() - t;
         }
     }
-    arena_free(&a);
     if (!kern)
         return NULL;
-    kern = cache_mem_put(be->cache, &ck, kern);
-    info->seconds = now() - t0;
-    return kern;
+    CacheKey ck;
+    make_key(be, cc->files, cc->kernel, &cc->key, &ck);
+    return cache_mem_put(be->cache, &ck, kern);
 }
 
 /* Assembly through a target machine of the Jit's triple, CPU and features. */
@@ -327,31 +305,86 @@ static char *emit_asm(CpuBackend *be, LLVMModuleRef mod, char *err, size_t nerr)
     return out;
 }
 
-char *cpu_emit_text(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key, bool asm_, char *err,
-                    size_t nerr)
+/* EMIT_TEXT, EMIT_ASM: the optimized LLVM IR or the assembly, malloc'ed. */
+static char *emit_text(CpuBackend *be, const Func *f, bool asm_, char *err, size_t nerr)
 {
+    char *out = NULL;
+    LLVMContextRef llc = LLVMContextCreate();
+    LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, err, nerr);
+    if (mod && jit_optimize(be->jit, mod, err, nerr)) {
+        if (asm_) {
+            out = emit_asm(be, mod, err, nerr);
+        } else {
+            char *s = LLVMPrintModuleToString(mod);
+            out = strdup(s);
+            LLVMDisposeMessage(s);
+        }
+    }
+    if (mod)
+        LLVMDisposeModule(mod);
+    LLVMContextDispose(llc);
+    return out;
+}
+
+bool cpu_emit(Compile *cc, Func *f, EmitKind what)
+{
+    CpuBackend *be = cc->target->backend;
+    const char *name = cc->kernel->ast->name;
+    if (!be)
+        return !diag_error(cc->diags, cc->kernel->ast->span, "kernel '%s': no cpu backend to emit code with", name);
+    char err[1024] = "";
+    CpuCompileInfo dummy = {0}, *info = cc->p->emit_info ? cc->p->emit_info : &dummy;
+    if (what == EMIT_CODE)
+        cc->product = emit_code(be, cc, f, info, err, sizeof err);
+    else
+        cc->text = emit_text(be, f, what == EMIT_ASM, err, sizeof err);
+    if (cc->product || cc->text)
+        return true;
+    diag_error(cc->diags, cc->kernel->ast->span, "kernel '%s': %s", name, *err ? err : "cpu code generation failed");
+    return false;
+}
+
+const Target *cpu_backend_desc(const CpuBackend *be) { return &be->desc; }
+
+typedef struct Compiled {
+    CpuKernel   *kernel;
+    CompileTimes times;
+} Compiled;
+
+static bool keep(void *ud, Compile *cc, Func *f)
+{
+    (void)f;
+    Compiled *out = ud;
+    out->kernel = cc->product;
+    out->times = cc->times;
+    return true;
+}
+
+CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key, CpuCompileInfo *info,
+                       char *err, size_t nerr)
+{
+    double t0 = now();
+    CpuCompileInfo dummy;
+    if (!info)
+        info = &dummy;
+    memset(info, 0, sizeof *info);
     Arena a;
     arena_init(&a);
     DiagSink ds;
     diag_init(&ds, &a, files);
-    char *out = NULL;
-    Func *f = lower(be, k, key, &a, &ds, err, nerr);
-    if (f) {
-        LLVMContextRef llc = LLVMContextCreate();
-        LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, err, nerr);
-        if (mod && jit_optimize(be->jit, mod, err, nerr)) {
-            if (asm_) {
-                out = emit_asm(be, mod, err, nerr);
-            } else {
-                char *s = LLVMPrintModuleToString(mod);
-                out = strdup(s);
-                LLVMDisposeMessage(s);
-            }
-        }
-        if (mod)
-            LLVMDisposeModule(mod);
-        LLVMContextDispose(llc);
+    Compiled out = {0};
+    /* the kernel's cpu schedule, or the automatic one (docs/schedules.md) */
+    Pipeline p = {.files = files, .target = &be->desc, .kernel = k, .key = key ? *key : (InstKey){DT_ERROR},
+                  .emit = true, .emit_kind = EMIT_CODE, .auto_schedule = true, .verify = true, .diags = &ds,
+                  .emit_info = info, .each = keep, .ud = &out};
+    if (!pipeline_run(&p) || !out.kernel) {
+        if (ds.head)
+            diag_headline(&ds, ds.head, err, nerr);
+        else
+            snprintf(err, nerr, "%s: cannot compile the kernel", k->ast->name);
     }
     arena_free(&a);
-    return out;
+    info->t_lower = out.times.lower;
+    info->seconds = now() - t0;
+    return out.kernel;
 }

@@ -13,6 +13,7 @@
 #include "backend-cpu/abi.h"
 #include "compiler/launch/launch.h"
 #include "compiler/lower/lower.h"
+#include "compiler/target.h"
 #include "support/srcmap.h"
 
 /* What code is generated for (target.c): data, no behaviour. */
@@ -61,18 +62,23 @@ void             cpu_backend_destroy(CpuBackend *be);
 CpuStats         cpu_backend_stats(CpuBackend *be);
 const CpuTarget *cpu_backend_target(const CpuBackend *be);
 
-/* The compiled instantiation of kernel k for key: from the in-process map,
- * the disk cache, or lowered and compiled now. `files` is the source the
+/* The compiled instantiation of kernel k for key: the pipeline
+ * (compiler/pipeline.h) on this backend's target, so from the in-process
+ * map, the disk cache, or lowered and compiled now. `files` is the source the
  * kernel came from (all of it goes into the cache key). Lowering works on
  * a fork of k's symbolic context, so compiles of one module never wait for
  * each other. Thread-safe. NULL with a message. */
 CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key,
                        CpuCompileInfo *info, char *err, size_t nerr);
 
-/* The optimized LLVM IR (asm false) or the assembly (asm true) of kernel k,
- * malloc'ed. NULL with a message. */
-char *cpu_emit_text(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key, bool asm_, char *err,
-                    size_t nerr);
+/* The cpu Target for this backend: the description with the host's vector
+ * width, emitting through this backend's JIT and caches. */
+const Target *cpu_backend_desc(const CpuBackend *be);
+/* The cpu description's hooks (compiler/target_cpu.c): the in-process
+ * cache, and loop IR -> a CpuKernel (EMIT_CODE, through the disk cache) or
+ * the optimized LLVM IR (EMIT_TEXT) or assembly (EMIT_ASM). */
+void *cpu_lookup(Compile *cc);
+bool  cpu_emit(Compile *cc, Func *f, EmitKind what);
 /* Whether the backend compiles k: not rank-generic (T[...]), at most one
  * type parameter. Other kernels run on the interpreter. */
 bool cpu_supports(const KernelInfo *k);

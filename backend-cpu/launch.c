@@ -8,19 +8,9 @@
 #include <string.h>
 
 #include "backend-cpu/cpu_int.h"
+#include "compiler/pipeline.h"
 
-bool cpu_supports(const KernelInfo *k)
-{
-    if (k->ast->tparams.n > 1)
-        return false;
-    for (uint32_t i = 0; i < k->params.n; i++)
-        if (k->params.v[i].rank_generic)
-            return false;
-    for (uint32_t i = 0; i < k->outputs.n; i++)
-        if (k->outputs.v[i].rank_generic)
-            return false;
-    return true;
-}
+bool cpu_supports(const KernelInfo *k) { return pipeline_lowerable(k); }
 
 InstKey cpu_inst_key(const KernelInfo *k, const Binding *b)
 {

@@ -20,7 +20,6 @@ const char *const npu_round_names[7] = {"none", "rint", "floor", "ceil", "round"
 const char *const npu_cmp_names[6] = {"eq", "ne", "lt", "le", "gt", "ge"};
 
 static const char *const pipe_names[NPU_NPIPE + 1] = {"s", "v", "m", "mte1", "mte2", "mte3", "fix", "all"};
-static const char *const scope_names[NPU_NSCOPE] = {"gm", "l1", "ub", "l0a", "l0b", "l0c"};
 static const char *const path_names[NPU_NPATH] = {
 #define X(id, key, from, to) key,
     NPU_PATHS(X)
@@ -42,7 +41,7 @@ const NpuOpInfo *npu_op_info(NpuOp op) { return &ops[op < NPU_NOP ? op : 0]; }
 const NpuParamInfo *npu_param_info(NpuParam p) { return &params[p < NPU_NPARAM ? p : 0]; }
 const char *npu_op_name(NpuOp op) { return op < NPU_NOP ? ops[op].name : "?"; }
 const char *npu_pipe_name(NpuPipe p) { return p <= NPU_PIPE_ALL ? pipe_names[p] : "?"; }
-const char *npu_scope_name(NpuScope s) { return s < NPU_NSCOPE ? scope_names[s] : "?"; }
+const char *npu_scope_name(NpuScope s) { return s < NPU_NSCOPE ? mem_scope_short_name[s] : "?"; }
 const char *npu_dtype_name(NpuDtype d) { return d < NPU_NDTYPE ? dtypes[d].name : "?"; }
 unsigned npu_dtype_size(NpuDtype d) { return d < NPU_NDTYPE ? dtypes[d].size : 0; }
 const char *npu_path_name(NpuPath p) { return p < NPU_NPATH ? path_names[p] : "?"; }

@@ -11,11 +11,17 @@
 
 #include "support/arena.h"
 #include "support/diag.h"
+#include "support/mem_scope.h"
 #include "support/vec.h"
 
 /* ---- machine vocabulary ---------------------------------------------- */
 
-typedef enum { NPU_GM, NPU_L1, NPU_UB, NPU_L0A, NPU_L0B, NPU_L0C, NPU_NSCOPE } NpuScope;
+/* The AI core's memories: the first six memory scopes (support/mem_scope.h),
+ * named in assembly by their short names. */
+typedef enum {
+    NPU_GM = SCOPE_GLOBAL, NPU_L1 = SCOPE_L1, NPU_UB = SCOPE_UB, NPU_L0A = SCOPE_L0A, NPU_L0B = SCOPE_L0B,
+    NPU_L0C = SCOPE_L0C, NPU_NSCOPE
+} NpuScope;
 
 typedef enum {
     NPU_PIPE_S, NPU_PIPE_V, NPU_PIPE_M, NPU_PIPE_MTE1, NPU_PIPE_MTE2, NPU_PIPE_MTE3, NPU_PIPE_FIX,

@@ -28,11 +28,6 @@ const char *const ir_binop_text[BOP__COUNT] = {
 #undef X
 };
 
-const char *const ir_scope_name[SCOPE__COUNT] = {
-#define X(e, s) s,
-    IR_SCOPES(X)
-#undef X
-};
 
 void ir_ctx_init(IrCtx *c, Arena *a, SymCtx *sym, DiagSink *diags)
 {

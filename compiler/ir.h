@@ -12,6 +12,7 @@
 #include "compiler/sym/sym.h"
 #include "lang/dtype.h"
 #include "support/ctx.h"
+#include "support/mem_scope.h"
 #include "support/vec.h"
 
 typedef struct Expr Expr;
@@ -86,17 +87,9 @@ typedef struct IrVar {
     Sym        *sym;     /* its symbolic counterpart (NULL for non-integers) */
 } IrVar;
 
-/* Memory scopes: global memory for inputs and outputs; the rest for staged
- * copies (cache_read/cache_write) and temporaries. */
-#define IR_SCOPES(X) X(GLOBAL, "global") X(LOCAL, "local") X(L1, "l1") X(UB, "ub") \
-                     X(L0A, "l0a") X(L0B, "l0b") X(L0C, "l0c")
-typedef enum MemScope {
-#define X(e, s) SCOPE_##e,
-    IR_SCOPES(X)
-#undef X
-    SCOPE__COUNT
-} MemScope;
-extern const char *const ir_scope_name[SCOPE__COUNT];
+/* Buffers live in a memory scope (support/mem_scope.h): global memory for
+ * inputs and outputs; the rest for staged copies (cache_read/cache_write)
+ * and temporaries. */
 
 typedef enum BufKind { BUF_INPUT, BUF_OUTPUT, BUF_LOCAL } BufKind;
 

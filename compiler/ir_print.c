@@ -284,7 +284,7 @@ static void stmt(Printer *p, const Stmt *s, int d)
         indent(p, d);
         fprintf(p->out, "alloc %s: ", s->u.alloc.buf->name);
         buffer_type(p, s->u.alloc.buf);
-        fprintf(p->out, " %s\n", ir_scope_name[s->u.alloc.buf->scope]);
+        fprintf(p->out, " %s\n", mem_scope_name[s->u.alloc.buf->scope]);
         return;
     case SK_FREE:
         indent(p, d);

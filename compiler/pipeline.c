@@ -1,74 +1,152 @@
-/* The only file that knows pass order (QBE main.c func()): lower, apply the
- * schedule for the target, then the loop-IR passes top to bottom, with
+/* The only file that knows the order of the stages (QBE main.c func()):
+ * load, check, then per kernel lower, schedule, the passes and emit, with
  * verification and dumps between. */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compiler/pipeline.h"
+#include "lang/lang.h"
 
-typedef struct PassCtx {
-    IrCtx      *c;
-    KernelInfo *k;
-} PassCtx;
+static bool verify(Compile *cc, Func *f) { return ir_verify(&cc->ir, f); }
 
-typedef struct Pass {
-    const char *name;
-    bool (*run)(PassCtx *, Func *);
-} Pass;
-
-static bool verify(PassCtx *p, Func *f) { return ir_verify(p->c, f); }
-
-/* Read top to bottom. Schedules, simplification, storage flattening and
- * the rest join here as they are written. */
-static const Pass passes[] = {
+/* Loop-IR passes every target runs, top to bottom; then the target's own
+ * (Target.passes). */
+static const Pass shared_passes[] = {
     {"verify", verify},
 };
 
-static bool has_schedule(const KernelInfo *k, const char *target)
+static double now(void)
 {
-    for (uint32_t i = 0; i < k->schedules.n; i++)
-        if (!strcmp(k->schedules.v[i].target, target))
-            return true;
-    return false;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void dump(const PipelineOpts *o, IrCtx *c, const char *pass, const Func *f)
+static void dump(Compile *cc, const char *stage, const Func *f)
 {
-    if (!o->dump_after || (strcmp(o->dump_after, "all") != 0 && strcmp(o->dump_after, pass) != 0))
+    const char *want = cc->p->dump_after;
+    if (!want || (strcmp(want, "all") != 0 && strcmp(want, stage) != 0))
         return;
-    FILE *out = o->dump ? o->dump : stderr;
-    fprintf(out, "// after %s\n", pass);
-    ir_print_func(out, c->a, f, 0);
+    FILE *out = cc->p->dump ? cc->p->dump : stderr;
+    fprintf(out, "// after %s\n", stage);
+    ir_print_func(out, cc->ir.a, f, 0);
 }
 
-Func *pipeline_run(IrCtx *c, KernelInfo *k, const PipelineOpts *o)
+/* ---- the stages ---------------------------------------------------------- */
+
+static AstProgram *load(Pipeline *p)
 {
-    PipelineOpts none = {0};
-    if (!o)
-        o = &none;
-    Func *f = lower_kernel(c, k, &o->key);
-    if (!f)
-        return NULL;
-    dump(o, c, "lower", f);
-    if (o->verify && !ir_verify(c, f))
-        return NULL;
-    if (o->target) {
-        Stmt *before = f->body;
-        if (o->auto_schedule && !has_schedule(k, o->target))
-            f = sched_auto(c, k, f, o->target, o->vector_bits, o->trace);
-        else
-            f = sched_apply(c, k, f, o->target, o->trace);
-        if (!f)
-            return NULL;
-        if (f->body != before)
-            dump(o, c, "schedule", f);
-    }
-    PassCtx pc = {c, k};
-    for (size_t i = 0; i < sizeof passes / sizeof *passes; i++) {
-        Stmt *before = f->body;
-        if (!passes[i].run(&pc, f))
-            return NULL;
-        if (f->body != before)
-            dump(o, c, passes[i].name, f);
-    }
+    if (p->path)
+        return lang_load_file(p->ctx, p->path);
+    return lang_load_string(p->ctx, p->name ? p->name : "<string>", p->text ? p->text : "", p->len);
+}
+
+/* The front end's checks, then what only the target descriptions know. */
+static bool check(Pipeline *p)
+{
+    bool ok = sema_check(p->ctx, p->prog);
+    return target_check_schedules(p->ctx, p->prog) && ok;
+}
+
+static Func *lower(Compile *cc)
+{
+    Func *f = lower_kernel(&cc->ir, cc->kernel, &cc->key);
+    if (f)
+        dump(cc, "lower", f);
+    return f && (!cc->p->verify || ir_verify(&cc->ir, f)) ? f : NULL;
+}
+
+/* The kernel's schedule for the target, or the automatic one. */
+static Func *schedule(Compile *cc, Func *f)
+{
+    const Pipeline *p = cc->p;
+    if (p->no_schedule)
+        return f;
+    bool has = false;
+    for (uint32_t i = 0; i < cc->kernel->schedules.n; i++)
+        has |= !strcmp(cc->kernel->schedules.v[i].target, cc->target->name);
+    Trace **trace = p->trace ? &cc->trace : NULL;
+    Stmt *before = f->body;
+    if (p->auto_schedule && !has)
+        f = sched_auto(&cc->ir, cc->kernel, f, cc->target->name, cc->target->vector_bits, trace);
+    else
+        f = sched_apply(&cc->ir, cc->kernel, f, cc->target->name, trace);
+    if (f && f->body != before)
+        dump(cc, "schedule", f);
     return f;
+}
+
+static bool run_passes(Compile *cc, Func *f, const Pass *passes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        Stmt *before = f->body;
+        if (!passes[i].run(cc, f))
+            return false;
+        if (f->body != before)
+            dump(cc, passes[i].name, f);
+    }
+    return true;
+}
+
+/* lower -> schedule -> passes -> emit for one kernel, in its own scratch. */
+static bool compile_kernel(Pipeline *p, KernelInfo *k, InstKey key)
+{
+    const Target *t = p->target;
+    Compile cc = {.p = p, .target = t, .kernel = k, .key = key, .files = p->files ? p->files : &p->ctx->files,
+                  .diags = p->diags ? p->diags : &p->ctx->diags};
+    arena_init(&cc.scratch);
+    cc.arena = p->arena ? p->arena : &cc.scratch;
+    ir_ctx_init(&cc.ir, cc.arena, sym_ctx_fork(cc.arena, k->sym), cc.diags);
+    double t0 = now();
+    bool ok = cc.ir.sym != NULL;
+    Func *f = NULL;
+    if (ok && !(p->emit && p->emit_kind == EMIT_CODE && t->lookup && (cc.product = t->lookup(&cc)))) {
+        f = lower(&cc);
+        f = f ? schedule(&cc, f) : NULL;
+        ok = f && run_passes(&cc, f, shared_passes, sizeof shared_passes / sizeof *shared_passes)
+             && run_passes(&cc, f, t->passes, t->npasses);
+        double t1 = now();
+        cc.times.lower = t1 - t0;
+        ok = ok && (!p->emit || t->emit(&cc, f, p->emit_kind));
+        cc.times.emit = now() - t1;
+    }
+    if (ok && cc.arena->oom)
+        ok = !diag_error(cc.diags, k->ast->span, "out of memory while compiling '%s'", k->ast->name);
+    ok = ok && (!p->each || p->each(p->ud, &cc, f));
+    free(cc.text);
+    arena_free(&cc.scratch);
+    return ok;
+}
+
+bool pipeline_run(Pipeline *p)
+{
+    /* A given kernel or program was loaded and checked before. */
+    if (!p->kernel && !p->prog && (!(p->prog = load(p)) || !check(p)))
+        return false;
+    if (!p->target)
+        return true;
+    if (p->kernel)
+        return compile_kernel(p, p->kernel, p->key);
+    bool ok = true;
+    AstModule *root = p->prog->modules.v[p->prog->modules.n - 1];
+    for (uint32_t i = 0; i < root->items.n; i++) {
+        AstKernel *ak = root->items.v[i].kind == ITEM_KERNEL ? root->items.v[i].u.kernel : NULL;
+        if (ak && ak->info && pipeline_lowerable(ak->info))
+            ok &= compile_kernel(p, ak->info, (InstKey){ak->tparams.n ? DT_F32 : DT_ERROR});
+    }
+    return ok;
+}
+
+bool pipeline_lowerable(const KernelInfo *k)
+{
+    if (k->ast->tparams.n > 1)
+        return false;
+    for (uint32_t i = 0; i < k->params.n; i++)
+        if (k->params.v[i].rank_generic)
+            return false;
+    for (uint32_t i = 0; i < k->outputs.n; i++)
+        if (k->outputs.v[i].rank_generic)
+            return false;
+    return true;
 }

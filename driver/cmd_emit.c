@@ -6,6 +6,7 @@
 
 #include "backend-cpu/cpu.h"
 #include "compiler/pipeline.h"
+#include "compiler/target.h"
 #include "driver/commands.h"
 #include "lang/lang.h"
 
@@ -33,59 +34,53 @@ typedef struct Opts {
     const char *kernel;
     unsigned    flags;
     const char *dump_after;
-    const char *target;      /* whose schedule --loops applies; NULL with --no-schedule */
+    const char *target;      /* whose schedule --loops applies */
+    bool        no_schedule; /* --no-schedule: the default schedule */
     bool        schedule;    /* --schedule: print the applied schedule */
     bool        auto_;       /* the automatic schedule for kernels without one */
     const char *what;        /* "loops", "llvm" or "asm" */
-    CpuBackend *cpu;         /* for llvm and asm */
+    CpuBackend *cpu;         /* for llvm and asm, and the host's vector width */
 } Opts;
 
+/* Prints what the pipeline made for one kernel. */
+static bool print(void *ud, Compile *cc, Func *f)
+{
+    const Opts *o = ud;
+    if (cc->text)
+        fputs(cc->text, stdout);
+    else if (o->schedule)
+        sched_trace_print(cc->trace, stdout);
+    else
+        ir_print_func(stdout, cc->ir.a, f, o->flags);
+    return true;
+}
+
 /* Prints one kernel's loop IR; false after an error. */
-static bool emit_kernel(Ctx *c, AstKernel *ak, const Opts *o)
+static bool emit_kernel(Ctx *c, AstProgram *prog, AstKernel *ak, const Opts *o)
 {
     KernelInfo *k = ak->info;
     if (!k || !k->order)
         return false;
-    PipelineOpts po = {.verify = true, .dump_after = o->dump_after, .target = o->target, .auto_schedule = o->auto_};
-    if (o->cpu)
-        po.vector_bits = cpu_backend_target(o->cpu)->vec_bits;
-    Trace *trace = NULL;
-    if (o->schedule)
-        po.trace = &trace;
-    bool rank_generic = false;
-    for (uint32_t i = 0; i < k->params.n; i++)
-        rank_generic |= k->params.v[i].rank_generic;
-    for (uint32_t i = 0; i < k->outputs.n; i++)
-        rank_generic |= k->outputs.v[i].rank_generic;
-    if (rank_generic) {
+    if (!pipeline_lowerable(k)) {
         printf("// kernel %s: tensors of any rank (T[...]); its loops exist only once the JIT knows the rank\n",
                ak->name);
         return true;
     }
+    /* the backend, when there is one for the target, knows the host */
+    const Target *t = target_find(o->target);
+    if (o->cpu && !strcmp(cpu_backend_desc(o->cpu)->name, t->name))
+        t = cpu_backend_desc(o->cpu);
+    bool code = strcmp(o->what, "loops") != 0;
+    Pipeline p = {.ctx = c, .prog = prog, .target = t, .kernel = k, .key = {DT_ERROR}, .emit = code,
+                  .emit_kind = !strcmp(o->what, "asm") ? EMIT_ASM : EMIT_TEXT, .no_schedule = o->no_schedule,
+                  .auto_schedule = o->auto_ || code, .verify = true, .trace = o->schedule,
+                  .dump_after = o->dump_after, .each = print, .ud = (void *)o};
     if (ak->tparams.n == 1) {
-        po.key.tparam = DT_F32;
+        p.key.tparam = DT_F32;
         printf("// kernel %s is generic over %s; shown with %s = f32\n", ak->name, ak->tparams.v[0].name,
                ak->tparams.v[0].name);
     }
-    if (strcmp(o->what, "loops") != 0) {
-        char err[1024];
-        char *text = cpu_emit_text(o->cpu, &c->files, k, &po.key, strcmp(o->what, "asm") == 0, err, sizeof err);
-        if (!text)
-            return cli_error("emit: %s", err), false;
-        fputs(text, stdout);
-        free(text);
-        return true;
-    }
-    IrCtx ic;
-    ir_ctx_init(&ic, &c->arena, sym_ctx_fork(&c->arena, k->sym), &c->diags);
-    Func *f = ic.sym ? pipeline_run(&ic, k, &po) : NULL;
-    if (!f)
-        return false;
-    if (o->schedule)
-        sched_trace_print(trace, stdout);
-    else
-        ir_print_func(stdout, &c->arena, f, o->flags);
-    return true;
+    return pipeline_run(&p);
 }
 
 static bool emit_loops(Ctx *c, AstProgram *p, const Opts *o)
@@ -104,7 +99,7 @@ static bool emit_loops(Ctx *c, AstProgram *p, const Opts *o)
             if (!first)
                 putchar('\n');
             first = false;
-            ok &= emit_kernel(c, it->u.kernel, o);
+            ok &= emit_kernel(c, p, it->u.kernel, o);
         }
     }
     if (o->kernel && !found) {
@@ -118,7 +113,8 @@ int cmd_emit(int argc, char **argv)
 {
     const char *what = NULL, *file = NULL;
     Opts o = {.target = "cpu"};
-    bool no_schedule = false;
+    Arena scratch;
+    arena_init(&scratch);
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             fputs(help, stdout);
@@ -135,11 +131,10 @@ int cmd_emit(int argc, char **argv)
         } else if (strcmp(argv[i], "--auto") == 0) {
             o.auto_ = true;
         } else if (strcmp(argv[i], "--no-schedule") == 0) {
-            o.target = NULL;
-            no_schedule = true;
+            o.no_schedule = true;
         } else if (strcmp(argv[i], "--target") == 0) {
-            if (i + 1 >= argc || (strcmp(argv[i + 1], "cpu") != 0 && strcmp(argv[i + 1], "npu") != 0))
-                return cli_error("emit: --target takes cpu or npu");
+            if (i + 1 >= argc || !target_find(argv[i + 1]))
+                return cli_error("emit: --target takes %s", target_names(&scratch, " or "));
             o.target = argv[++i];
         } else if (strcmp(argv[i], "--loop-ids") == 0) {
             o.flags |= IR_PRINT_LOOP_IDS;
@@ -157,32 +152,32 @@ int cmd_emit(int argc, char **argv)
             file = argv[i];
         }
     }
-    if (no_schedule)
-        o.target = NULL;
     if (!what)
         return cli_error("emit: say what to emit, e.g. 'tkc emit --ast FILE' or 'tkc emit --loops FILE'");
     if (!file)
         return cli_error("emit: no input file");
     Ctx c;
     ctx_init(&c);
-    AstProgram *p = lang_load_file(&c, file);
-    bool ok = p && sema_check(&c, p);
+    Pipeline load = {.ctx = &c, .path = file};
+    bool ok = pipeline_run(&load);
     if (ok && !c.arena.oom) {
         char err[512];
         o.what = what;
+        bool code = strcmp(what, "loops") != 0;
         if (strcmp(what, "ast") == 0)
-            ast_print(stdout, &c, p);
-        else if (strcmp(what, "loops") != 0 && !(o.cpu = cpu_backend_create(NULL, err, sizeof err)))
+            ast_print(stdout, &c, load.prog);
+        else if (code && !(o.cpu = cpu_backend_create(NULL, err, sizeof err)))
             ok = !cli_error("emit: the cpu target cannot start: %s", err);
         else {
-            /* the automatic schedule depends on the cpu's vector width */
-            if (!o.cpu && o.auto_ && o.target && !strcmp(o.target, "cpu"))
+            /* the automatic schedule depends on the host's vector width */
+            if (!o.cpu && o.auto_)
                 o.cpu = cpu_backend_create(NULL, err, sizeof err);
-            ok = emit_loops(&c, p, &o);
+            ok = emit_loops(&c, load.prog, &o);
         }
         cpu_backend_destroy(o.cpu);
     }
     diag_render(&c.diags, stderr);
+    arena_free(&scratch);
     int status = ok && !c.arena.oom && c.diags.nerr == 0 ? 0 : 1;
     ctx_free(&c);
     return status;

@@ -12,6 +12,7 @@
 
 #include "backend-cpu/cpu.h"
 #include "compiler/interp/interp.h"
+#include "compiler/pipeline.h"
 #include "driver/commands.h"
 #include "lang/lang.h"
 #include "support/npy.h"
@@ -678,10 +679,10 @@ int cmd_run(int argc, char **argv)
     }
     Ctx c;
     ctx_init(&c);
-    AstProgram *p = lang_load_file(&c, o.file);
-    bool ok = p && sema_check(&c, p);
+    Pipeline load = {.ctx = &c, .path = o.file}; /* the kernel compiles at its launch */
+    bool ok = pipeline_run(&load);
     diag_render(&c.diags, stderr);
-    KernelInfo *k = ok ? pick_kernel(p, &o) : NULL;
+    KernelInfo *k = ok ? pick_kernel(load.prog, &o) : NULL;
     if (c.arena.oom)
         cli_error("out of memory while loading '%s'", o.file);
     int status = 1;

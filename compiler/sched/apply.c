@@ -153,11 +153,9 @@ static uint32_t int_arg(AstExpr *a) { return a->kind == EX_INT && a->u.ival > 0 
 static bool scope_arg(Sched *s, AstExpr *a, MemScope *out)
 {
     const char *nm = name_arg(a);
-    for (int i = 0; i < SCOPE__COUNT; i++)
-        if (!strcmp(nm, ir_scope_name[i]) || (i == SCOPE_GLOBAL && !strcmp(nm, "gm"))) {
-            *out = (MemScope)i;
-            return true;
-        }
+    *out = mem_scope_lookup(nm);
+    if (*out != SCOPE__COUNT)
+        return true;
     return sched_error(s, a->span, "unknown memory scope '%s'", nm), false;
 }
 

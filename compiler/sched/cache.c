@@ -133,7 +133,7 @@ bool sched_cache_read(Sched *s, const char *src, MemScope scope, const char *nam
     ts->vars = cache_vars(s, xs, b);
     if (out)
         *out = ti;
-    sched_record(s, "%s = %s.cache_read(%s);", name, src, ir_scope_name[scope]);
+    sched_record(s, "%s = %s.cache_read(%s);", name, src, mem_scope_name[scope]);
     return true;
 }
 
@@ -225,7 +225,7 @@ bool sched_cache_write(Sched *s, int32_t si, MemScope scope, const char *name, S
     s->f->body = ir_seq(c, v.v, v.n, s->f->loc);
     if (out)
         *out = ti;
-    sched_record(s, "%s = %s.cache_write(%s);", name, p->name, ir_scope_name[scope]);
+    sched_record(s, "%s = %s.cache_write(%s);", name, p->name, mem_scope_name[scope]);
     return true;
 }
 

@@ -30,9 +30,6 @@ typedef struct SCheck {
     SStageVec    stages;
 } SCheck;
 
-static const char *const cpu_scopes[] = {"local", NULL};
-static const char *const npu_scopes[] = {"gm", "l1", "ub", "l0a", "l0b", "l0c", NULL};
-
 static Arena *arena(SCheck *c) { return &c->s->c->arena; }
 
 static int32_t find_sstage(SCheck *c, const char *name)
@@ -157,22 +154,6 @@ static bool reads(KernelInfo *k, uint32_t consumer, uint32_t producer, uint32_t 
     for (uint32_t i = 0; i < st->deps.n; i++)
         if (st->deps.v[i] == producer || reads(k, st->deps.v[i], producer, depth + 1))
             return true;
-    return false;
-}
-
-static bool scope_ok(SCheck *c, AstExpr *a)
-{
-    const char *const *scopes = !strcmp(c->sc->target, "npu") ? npu_scopes : cpu_scopes;
-    if (a->kind == EX_NAME)
-        for (int i = 0; scopes[i]; i++)
-            if (!strcmp(scopes[i], a->u.name.id))
-                return true;
-    char *list = "";
-    for (int i = 0; scopes[i]; i++)
-        list = arena_printf(arena(c), "%s%s%s", list, i ? ", " : "", scopes[i]);
-    diag_error(sink(c->s), a->span, "unknown memory scope%s%s%s for target %s (scopes: %s)",
-               a->kind == EX_NAME ? " '" : "", a->kind == EX_NAME ? a->u.name.id : "",
-               a->kind == EX_NAME ? "'" : "", c->sc->target, list);
     return false;
 }
 
@@ -349,8 +330,7 @@ static bool call(SCheck *c, int32_t *cur, AstSchedCall *m, bool *made)
         return arg_loop(c, cs, a[1]) != NULL;
     }
     if (!strcmp(name, "cache_read") || !strcmp(name, "cache_write")) {
-        if (!scope_ok(c, a[0]))
-            return false;
+        /* the scope is the target's business (compiler/target_check.c) */
         if (!strcmp(name, "cache_write") && is_input) {
             diag_error(sink(s), m->span, "cache_write applies to a stage, and '%s' is an input", st->name);
             return false;
@@ -381,15 +361,9 @@ static bool call(SCheck *c, int32_t *cur, AstSchedCall *m, bool *made)
         *made = true;
         return true;
     }
-    /* tensorize(v, op) */
-    if (!arg_loop(c, st, a[0]))
-        return false;
-    const char *op = !strcmp(c->sc->target, "npu") ? "mmad" : "gemm";
-    if (a[1]->kind != EX_NAME || strcmp(a[1]->u.name.id, op) != 0) {
-        diag_error(sink(s), a[1]->span, "tensorize on target %s maps onto '%s'", c->sc->target, op);
-        return false;
-    }
-    return true;
+    /* tensorize(v, op): which ops exist is the target's business
+     * (compiler/target_check.c) */
+    return arg_loop(c, st, a[0]) != NULL;
 }
 
 static void stmts(SCheck *c, AstSchedStmtVec *v);
@@ -461,10 +435,6 @@ static void stmts(SCheck *c, AstSchedStmtVec *v)
 
 void sema_schedule(Sema *s, KernelInfo *k, AstSchedule *sc)
 {
-    if (strcmp(sc->target, "cpu") != 0 && strcmp(sc->target, "npu") != 0) {
-        diag_error(sink(s), sc->target_span, "unknown target '%s' (targets: cpu, npu)", sc->target);
-        return;
-    }
     for (uint32_t i = 0; i < k->schedules.n; i++)
         if (!strcmp(k->schedules.v[i].target, sc->target)) {
             Diag *d = diag_error(sink(s), sc->span, "kernel '%s' already has a schedule for %s", k->ast->name,

@@ -4,6 +4,7 @@
  * with dense mantissas, both signs, denormals and special values. The ULP
  * bounds are the ones docs/cpu-backend.md states. */
 #include "cpu/cpu_util.h"
+#include "compiler/pipeline.h"
 
 #include <stdint.h>
 
@@ -103,6 +104,14 @@ Test(cpu_math, ulp_against_libm_over_the_float_range)
     prog_free(pr);
 }
 
+static bool take_text(void *ud, Compile *cc, Func *f)
+{
+    (void)f;
+    *(char **)ud = cc->text;
+    cc->text = NULL;
+    return true;
+}
+
 Test(cpu_math, math_calls_are_vectorized)
 {
     Prog *pr = prog_new(SRC);
@@ -112,10 +121,11 @@ Test(cpu_math, math_calls_are_vectorized)
         prog_free(pr);
         cr_skip_test("SLEEF is not available");
     }
-    char err[512];
-    InstKey key = {DT_ERROR};
-    char *ir = cpu_emit_text(be, &pr->c.files, launch_find_kernel(pr->p, "m"), &key, false, err, sizeof err);
-    cr_assert(ir, "%s", err);
+    char *ir = NULL;
+    Pipeline p = {.ctx = &pr->c, .prog = pr->p, .target = cpu_backend_desc(be), .kernel = launch_find_kernel(pr->p, "m"),
+                  .key = {DT_ERROR}, .emit = true, .emit_kind = EMIT_TEXT, .auto_schedule = true, .verify = true,
+                  .each = take_text, .ud = &ir};
+    cr_assert(pipeline_run(&p) && ir);
     const char *fns[] = {"Sleef_expf", "Sleef_logf", "Sleef_tanhf", "Sleef_erff", "Sleef_powf", "Sleef_expd"};
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
         char pat[64];

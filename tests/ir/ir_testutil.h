@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "compiler/pipeline.h"
+#include "common/compile.h"
 #include "lang/lang.h"
 
 typedef struct IrTest {
@@ -43,9 +43,9 @@ static inline Func *irt_lower_key(IrTest *t, const char *name, DType tparam)
 {
     AstKernel *k = irt_kernel(t, name);
     cr_assert_not_null(k, "no kernel %s", name);
-    ir_ctx_init(&t->ir, &t->ctx.arena, k->info->sym, &t->ctx.diags);
-    PipelineOpts o = {.verify = true, .key = {tparam}};
-    Func *f = pipeline_run(&t->ir, k->info, &o);
+    Compiled out;
+    Func *f = test_compile(&t->ctx, k->info, (Pipeline){.key = {tparam}, .no_schedule = true}, &out);
+    t->ir = out.ir;
     if (!f)
         diag_render(&t->ctx.diags, stderr);
     cr_assert_not_null(f, "lowering %s failed", name);

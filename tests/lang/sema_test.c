@@ -103,8 +103,6 @@ static const Rule rules[] = {
      "loop 'i' of 'y' no longer exists: it was split"},
     {"schedule factor", K1 "y[i] = x[i]; } schedule k for cpu { y.split(i, auto, io, ii); }",
      K1 "y[i] = x[i]; } schedule k for cpu { y.split(i, -4, io, ii); }", "a factor is a positive integer literal"},
-    {"schedule scope", K1 "y[i] = x[i]; } schedule k for npu { t = x.cache_read(ub).double_buffer(); }",
-     K1 "y[i] = x[i]; } schedule k for npu { t = x.cache_read(local); }", "unknown memory scope 'local' for target npu"},
     {"schedule reduction loops", K2 "y[n] = sum(x[n, d] for d); } schedule k for cpu { y.parallel(n); }",
      K2 "y[n] = sum(x[n, d] for d); } schedule k for cpu { y.vectorize(d); }", "cannot vectorize reduction loop 'd'"},
     {"schedule compute_at", K2 "s[n] = sum(x[n, d] for d); y[n] = s[n]; } schedule k for cpu { s.compute_at(y, n); }",

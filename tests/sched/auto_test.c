@@ -85,11 +85,11 @@ static bool load_auto(SchedCase *t, const char *src, const char *kernel, uint32_
         *err = strdup("no such kernel");
         return false;
     }
-    IrCtx ic;
-    ir_ctx_init(&ic, &t->ctx.arena, t->k->sym, &t->ctx.diags);
-    PipelineOpts o = {.verify = true, .target = "cpu", .trace = &t->trace, .auto_schedule = true,
-                      .vector_bits = vector_bits};
-    t->f = pipeline_run(&ic, t->k, &o);
+    Target cpu = *target_find("cpu");
+    cpu.vector_bits = vector_bits ? vector_bits : 256;
+    Compiled out;
+    t->f = test_compile(&t->ctx, t->k, (Pipeline){.target = &cpu, .key = {DT_ERROR}, .auto_schedule = true}, &out);
+    t->trace = out.trace;
     *err = t->f ? NULL : sched_diags(&t->ctx);
     return t->f != NULL;
 }

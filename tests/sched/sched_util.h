@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "compiler/interp/interp.h"
-#include "compiler/pipeline.h"
+#include "common/compile.h"
 #include "lang/lang.h"
 
 /* Values of the kernel's dims and integer scalars, by name. */
@@ -79,10 +79,9 @@ static inline bool sched_case_load(SchedCase *t, const char *src, const char *ke
         *err = strdup("no such kernel");
         return false;
     }
-    IrCtx ic;
-    ir_ctx_init(&ic, &t->ctx.arena, t->k->sym, &t->ctx.diags);
-    PipelineOpts o = {.verify = true, .target = "cpu", .trace = &t->trace};
-    t->f = pipeline_run(&ic, t->k, &o);
+    Compiled out;
+    t->f = test_compile(&t->ctx, t->k, (Pipeline){.key = {DT_ERROR}}, &out);
+    t->trace = out.trace;
     if (!t->f) {
         *err = sched_diags(&t->ctx);
         return false;
