@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "compiler/sym/sym.h"
-#include "lang/dtype.h"
+#include "support/dtype.h"
 #include "support/ctx.h"
 #include "support/mem_scope.h"
 #include "support/vec.h"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lang/dtype.h"
+#include "support/dtype.h"
 #include "support/ctx.h"
 #include "support/vec.h"
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lang/dtype.h"
+#include "support/dtype.h"
 #include "support/tensor.h"
 
 typedef struct NpyArray {

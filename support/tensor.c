@@ -21,14 +21,14 @@ typedef struct DtInfo {
     uint8_t     dlcode;
 } DtInfo;
 
-/* DLPack type code from lang/dtype.h's columns (is_float, is_signed). */
+/* DLPack type code from support/dtype.h's columns (is_float, is_signed). */
 #define DLCODE(e, f, sg)                                                   \
     (DT_##e == DT_BOOL ? TK_DL_BOOL_CODE : DT_##e == DT_BF16 ? kDLBfloat \
      : (f) ? kDLFloat : (sg) ? kDLInt : kDLUInt)
 
 static const DtInfo *info(DType t)
 {
-    /* Built from lang/dtype.h's X-macro, so the two cannot disagree. */
+    /* Built from support/dtype.h's X-macro, so the two cannot disagree. */
     static const DtInfo tab[DT__COUNT] = {
 #define X(e, n, s, f, sg) [DT_##e] = {n, s, DLCODE(e, f, sg)},
         TK_DTYPES(X)

@@ -9,7 +9,7 @@
 
 #include <dlpack/dlpack.h>
 
-#include "lang/dtype.h"
+#include "support/dtype.h"
 
 /* Highest rank a tensor may have anywhere in TK (launch, .npy, interpreter). */
 #define TK_MAX_RANK 8

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "compiler/ir.h"
-#include "lang/dtype.h"
+#include "support/dtype.h"
 #include <math.h>
 
 typedef struct Fix {

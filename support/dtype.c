@@ -1,5 +1,5 @@
 /* Element type table. */
-#include "lang/dtype.h"
+#include "support/dtype.h"
 
 #include <string.h>
 
