@@ -21,8 +21,9 @@ bool cg_fail(CodeGen *g, const char *fmt, ...)
     if (g->ok) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(g->err, sizeof g->err, fmt, ap);
+        char *msg = arena_vprintf(g->diags->a, fmt, ap);
         va_end(ap);
+        diag_error(g->diags, g->at, "cpu code generation of '%s': %s", g->name, msg);
     }
     g->ok = false;
     return false;
@@ -591,6 +592,8 @@ void cg_stmt(CodeGen *g, Stmt *s)
 {
     if (!s || !g->ok)
         return;
+    if (s->loc.at.line)
+        g->at = s->loc;
     switch (s->kind) {
     case SK_FOR: cg_for(g, s); break;
     case SK_IF: cg_if(g, s); break;

@@ -58,7 +58,8 @@ typedef struct CodeGen {
     LLVMValueRef      used[64];     /* vector math declarations (llvm.compiler.used) */
     uint32_t          nused;
     bool              ok;
-    char              err[256];
+    DiagSink         *diags;        /* where cg_fail reports */
+    SrcSpan           at;           /* the statement being emitted */
 } CodeGen;
 
 /* codegen.c */

@@ -157,13 +157,13 @@ static bool ir_key(CpuBackend *be, const Func *f, Arena *a, CacheKey *out)
 }
 
 /* Loop IR -> LLVM module -> optimized -> object; NULL with a message. */
-static LLVMMemoryBufferRef build_object(CpuBackend *be, const Func *f, CpuCompileInfo *info, char *err,
-                                        size_t nerr)
+static LLVMMemoryBufferRef build_object(CpuBackend *be, const Func *f, CpuCompileInfo *info, DiagSink *diags,
+                                        char *err, size_t nerr)
 {
     LLVMMemoryBufferRef obj = NULL;
     double t0 = now();
     LLVMContextRef llc = LLVMContextCreate();
-    LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, err, nerr);
+    LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, diags);
     double t1 = now();
     info->t_codegen = t1 - t0;
     if (mod && jit_optimize(be->jit, mod, err, nerr)) {
@@ -253,7 +253,7 @@ static CpuKernel *emit_code(CpuBackend *be, Compile *cc, const Func *f, CpuCompi
         /* a cached object that does not load is rebuilt below */
     }
     if (!kern) {
-        LLVMMemoryBufferRef obj = build_object(be, f, info, err, nerr);
+        LLVMMemoryBufferRef obj = build_object(be, f, info, cc->diags, err, nerr);
         if (obj) {
             pthread_mutex_lock(&be->mu);
             be->stats.codegens++;
@@ -306,11 +306,11 @@ static char *emit_asm(CpuBackend *be, LLVMModuleRef mod, char *err, size_t nerr)
 }
 
 /* EMIT_TEXT, EMIT_ASM: the optimized LLVM IR or the assembly, malloc'ed. */
-static char *emit_text(CpuBackend *be, const Func *f, bool asm_, char *err, size_t nerr)
+static char *emit_text(CpuBackend *be, const Func *f, bool asm_, DiagSink *diags, char *err, size_t nerr)
 {
     char *out = NULL;
     LLVMContextRef llc = LLVMContextCreate();
-    LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, err, nerr);
+    LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, diags);
     if (mod && jit_optimize(be->jit, mod, err, nerr)) {
         if (asm_) {
             out = emit_asm(be, mod, err, nerr);
@@ -332,15 +332,19 @@ bool cpu_emit(Compile *cc, Func *f, EmitKind what)
     const char *name = cc->kernel->ast->name;
     if (!be)
         return !diag_error(cc->diags, cc->kernel->ast->span, "kernel '%s': no cpu backend to emit code with", name);
+    /* LLVM's own failures have no place in the source: their message goes
+     * at the kernel */
     char err[1024] = "";
+    int before = cc->diags->nerr;
     CpuCompileInfo dummy = {0}, *info = cc->p->emit_info ? cc->p->emit_info : &dummy;
     if (what == EMIT_CODE)
         cc->product = emit_code(be, cc, f, info, err, sizeof err);
     else
-        cc->text = emit_text(be, f, what == EMIT_ASM, err, sizeof err);
+        cc->text = emit_text(be, f, what == EMIT_ASM, cc->diags, err, sizeof err);
     if (cc->product || cc->text)
         return true;
-    diag_error(cc->diags, cc->kernel->ast->span, "kernel '%s': %s", name, *err ? err : "cpu code generation failed");
+    if (cc->diags->nerr == before)
+        diag_error(cc->diags, cc->kernel->ast->span, "kernel '%s': %s", name, *err ? err : "cpu code generation failed");
     return false;
 }
 

@@ -12,9 +12,9 @@
  * functions were registered. */
 void cpu_target_init(CpuTarget *t, const Jit *j, bool sleef, bool auto_parallel);
 
-/* module.c: the module of one lowered kernel, in context llc. NULL with a
- * message. */
-LLVMModuleRef cpu_codegen(LLVMContextRef llc, const Func *f, const CpuTarget *t, char *err, size_t nerr);
+/* module.c: the module of one lowered kernel, in context llc. NULL after a
+ * diagnostic in diags. */
+LLVMModuleRef cpu_codegen(LLVMContextRef llc, const Func *f, const CpuTarget *t, DiagSink *diags);
 
 /* intrinsics.c: opens SLEEF and defines its functions in the JIT. */
 bool cpu_sleef_register(Jit *j, void **handle);

@@ -147,9 +147,9 @@ static void entry_fn(CodeGen *g, LLVMValueRef body, LLVMValueRef *vals, uint32_t
     LLVMBuildRet(g->b, LLVMBuildCall2(g->b, LLVMGlobalGetValueType(body), body, vals, n, ""));
 }
 
-LLVMModuleRef cpu_codegen(LLVMContextRef llc, const Func *f, const CpuTarget *t, char *err, size_t nerr)
+LLVMModuleRef cpu_codegen(LLVMContextRef llc, const Func *f, const CpuTarget *t, DiagSink *diags)
 {
-    CodeGen g = {.llc = llc, .f = f, .t = t, .name = f->name, .ok = true};
+    CodeGen g = {.llc = llc, .f = f, .t = t, .name = f->name, .ok = true, .diags = diags, .at = f->loc};
     g.mod = LLVMModuleCreateWithNameInContext(f->name, llc);
     g.b = LLVMCreateBuilderInContext(llc);
     g.t_i1 = LLVMInt1TypeInContext(llc), g.t_i8 = LLVMInt8TypeInContext(llc);
@@ -195,7 +195,6 @@ LLVMModuleRef cpu_codegen(LLVMContextRef llc, const Func *f, const CpuTarget *t,
     free(g.asserts);
     LLVMDisposeBuilder(g.b);
     if (!g.ok) {
-        snprintf(err, nerr, "cpu codegen of '%s': %s", f->name, g.err);
         LLVMDisposeModule(g.mod);
         return NULL;
     }
