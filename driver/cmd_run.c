@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, Opts *o)
     o->scalar = calloc((size_t)argc + 1, sizeof *o->scalar);
     o->out = calloc((size_t)argc + 1, sizeof *o->out);
     o->seed = 1;
-    o->target = "cpu";
+    o->target = target_host()->name;
     if (!o->in || !o->scalar || !o->out)
         return cli_error("run: out of memory");
     for (int i = 0; i < argc; i++) {
@@ -141,10 +141,14 @@ static int parse_args(int argc, char **argv, Opts *o)
     }
     if (!o->file)
         return cli_error("run: no input file (usage: tkc run FILE -k KERNEL ...)");
-    if (!strcmp(o->target, "npu"))
-        return cli_error("run: target 'npu' runs with 'tkc sim' (targets: cpu, interp)");
-    if (strcmp(o->target, "interp") && strcmp(o->target, "cpu"))
-        return cli_error("run: unknown target '%s' (targets: cpu, interp)", o->target);
+    /* the reference interpreter, or the host's target (the one with a
+     * backend here); the NPU's programs run on its simulator */
+    const Target *t = strcmp(o->target, "interp") ? target_find(o->target) : NULL;
+    const char *host = target_host()->name;
+    if (t && t != target_host())
+        return cli_error("run: target '%s' runs with 'tkc sim' (targets: %s, interp)", o->target, host);
+    if (!t && strcmp(o->target, "interp"))
+        return cli_error("run: unknown target '%s' (targets: %s, interp)", o->target, host);
     return 0;
 }
 
@@ -696,7 +700,7 @@ int cmd_run(int argc, char **argv)
         else if (run_inputs(k, &o, arrays, tensors, scalars)) {
             Runner r = {&o, &c.files, NULL};
             char err[512];
-            if (!strcmp(o.target, "cpu") && !(r.cpu = cpu_backend_create(NULL, err, sizeof err)))
+            if (strcmp(o.target, "interp") && !(r.cpu = cpu_backend_create(NULL, err, sizeof err)))
                 cli_error("run: the cpu target cannot start: %s", err);
             else
                 status = run_outputs(&r, k, tensors, scalars);
