@@ -183,7 +183,7 @@ struct AstSchedStmt {
 typedef struct AstSchedule {
     const char     *kernel;
     SrcSpan         kernel_span;
-    const char     *target;      /* "cpu" or "npu" (checked by sema) */
+    const char     *target;      /* a Target's name (compiler/target_check.c) */
     SrcSpan         target_span;
     AstSchedStmtVec stmts;
     SrcSpan         span;        /* the `schedule` keyword */

@@ -63,7 +63,7 @@ typedef struct LaunchCheck {
 
 typedef struct ScheduleInfo {
     AstSchedule *ast;
-    const char  *target;     /* "cpu" or "npu" */
+    const char  *target;     /* a Target's name (compiler/target.h) */
 } ScheduleInfo;
 
 typedef struct KernelInfo {
