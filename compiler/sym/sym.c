@@ -198,7 +198,11 @@ Sym *sym_subst(SymCtx *c, Sym *e, const Sym *var, Sym *by)
 
 bool sym_floor_div(int64_t a, int64_t b, int64_t *q)
 {
-    if (b == 0 || (a == INT64_MIN && b == -1))
+    if (b == 0) { /* the language's rule: division by zero gives 0 */
+        *q = 0;
+        return true;
+    }
+    if (a == INT64_MIN && b == -1)
         return false;
     int64_t d = a / b;
     if (a % b != 0 && ((a < 0) != (b < 0)))
@@ -209,9 +213,7 @@ bool sym_floor_div(int64_t a, int64_t b, int64_t *q)
 
 bool sym_floor_mod(int64_t a, int64_t b, int64_t *r)
 {
-    if (b == 0)
-        return false;
-    if (b == -1) {
+    if (b == 0 || b == -1) { /* modulo by zero gives 0, like division */
         *r = 0;
         return true;
     }

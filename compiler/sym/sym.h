@@ -76,7 +76,8 @@ bool        sym_depends_on(const Sym *e, const Sym *var);
 
 /* Prover: true only if the relation holds for every assignment of integers
  * to the variables that satisfies the recorded facts (and for which every
- * expression involved evaluates without division by zero or overflow).
+ * expression involved evaluates without overflow). Division and modulo by
+ * zero give 0, as in the language, so a claim about x % N also covers N = 0.
  * false means "not proved", never "proved false". */
 bool sym_prove_le(SymCtx *c, Sym *a, Sym *b);
 bool sym_prove_lt(SymCtx *c, Sym *a, Sym *b);
@@ -91,8 +92,8 @@ bool sym_prove_eq(SymCtx *c, Sym *a, Sym *b);
 Sym *sym_upper_bound(SymCtx *c, Sym *e);
 Sym *sym_lower_bound(SymCtx *c, Sym *e);
 
-/* Evaluation for tests and launch-time checks; *ok=false on division by
- * zero or overflow (then the result is 0). */
+/* Evaluation for tests and launch-time checks; x / 0 and x % 0 give 0;
+ * *ok=false on overflow (then the result is 0). */
 int64_t sym_eval(const Sym *e, int64_t (*value_of)(void *ud, const Sym *var), void *ud,
                  bool *ok);
 
