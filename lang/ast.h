@@ -90,6 +90,9 @@ struct AstExpr {
             AstExpr    *dflt;       /* value of `?? dflt`, or NULL */
             RefKind     ref;        /* sema: REF_INPUT or REF_STAGE */
             uint32_t    index;
+            bool        guarded;    /* sema: inside only under the conditions of
+                                       the selects around it; lowering
+                                       predicates the load on them */
         } access;
         struct {
             const char  *op_name;

@@ -136,6 +136,28 @@ static Expr *inline_fn(Lower *L, AstExpr *e, Block *b)
     return body;
 }
 
+static Expr *guard_and(Lower *L, Expr *cond, SrcSpan at)
+{
+    return L->guard ? ir_bin(L->c, BOP_AND, L->guard, cond, at) : cond;
+}
+
+/* select(c, a, b): both sides are computed (the backends select between
+ * values), so a load that sema proved inside only under c (or !c) is
+ * predicated on it and reads nothing when the other side is chosen. */
+static Expr *select_call(Lower *L, AstExpr *e, DType ty, Block *b)
+{
+    AstExprVec *args = &e->u.call.args;
+    Expr *v[3], *saved = L->guard;
+    v[0] = lower_expr(L, args->v[0], b);
+    L->guard = guard_and(L, v[0], e->span);
+    v[1] = as_type(L, lower_expr(L, args->v[1], b), ty);
+    L->guard = saved;
+    L->guard = guard_and(L, ir_un(L->c, UOP_NOT, v[0], e->span), e->span);
+    v[2] = as_type(L, lower_expr(L, args->v[2], b), ty);
+    L->guard = saved;
+    return ir_call(L->c, ty, INTR_SELECT, v, 3, e->span);
+}
+
 static Expr *call(Lower *L, AstExpr *e, Block *b)
 {
     DType ty = lower_type(L, e->dtype);
@@ -151,6 +173,8 @@ static Expr *call(Lower *L, AstExpr *e, Block *b)
     int id = e->u.call.intrinsic;
     if (id < 0 || id >= INTR__COUNT || (int)args->n != intrinsic_info[id].nargs)
         return fail(L, e->span, ty, "a call sema did not resolve");
+    if (id == INTR_SELECT)
+        return select_call(L, e, ty, b);
     Expr *v[4];
     for (uint32_t i = 0; i < args->n; i++) {
         v[i] = lower_expr(L, args->v[i], b);
@@ -176,7 +200,7 @@ static Expr *access(Lower *L, AstExpr *e, Block *b)
     for (uint32_t i = 0; i < n; i++)
         idx[i] = as_type(L, lower_expr(L, e->u.access.idx.v[i], b), DT_I64);
     if (!e->u.access.dflt)
-        return ir_load(L->c, buf, idx, n, NULL, e->span);
+        return ir_load(L->c, buf, idx, n, e->u.access.guarded ? L->guard : NULL, e->span);
     Expr *pred = NULL;
     SymCtx *sc = L->c->sym;
     for (uint32_t i = 0; i < n; i++) {

@@ -25,6 +25,8 @@ typedef struct Lower {
     IrVar     **index;       /* its index variables */
     uint32_t    ntemp;       /* temporaries made for st */
     Expr      **fn_env;      /* values of the inlined fn's parameters, or NULL */
+    Expr       *guard;       /* conjunction of the conditions of the selects
+                                around the expression being lowered, or NULL */
     bool        ok;
 } Lower;
 

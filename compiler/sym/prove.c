@@ -135,6 +135,30 @@ static void mccormick(Prover *p, Sym *x, Sym *y)
                 }
 }
 
+/* (x / y) * y: at most x (floor), and more than x - y when y >= 1; with
+ * y == 0 it is 0, at most x when x >= 0. This is what keeps an output of
+ * H / S rows times S inside H. */
+static void quotient_times_divisor(Prover *p, Sym *a)
+{
+    SymCtx *c = p->c;
+    if (a->n != 2)
+        return;
+    for (int k = 0; k < 2; k++) {
+        Sym *q = a->ops[k], *y = a->ops[1 - k];
+        if (q->kind != SYM_DIV || q->ops[1] != y)
+            continue;
+        Sym *x = q->ops[0];
+        CInt by = sym_cbound(c, y, 0), bx = sym_cbound(c, x, 0);
+        if (!by.has_lo || by.lo < 0)
+            return;
+        if (by.lo >= 1 || (bx.has_lo && bx.lo >= 0))
+            add_ge(p, x, a);
+        if (by.lo >= 1)
+            add_ge(p, a, sym_addi(c, sym_sub(c, x, y), 1));
+        return;
+    }
+}
+
 static void define(Prover *p, Sym *a)
 {
     SymCtx *c = p->c;
@@ -228,6 +252,7 @@ static void define(Prover *p, Sym *a)
         add_split(p, sym_sub(c, a->ops[0], a), sym_sub(c, a->ops[1], a));
         break;
     case SYM_MUL: /* each distinct factor against the product of the others */
+        quotient_times_divisor(p, a);
         for (uint32_t i = 0; i < (a->n == 2 ? 1u : a->n) && i < 4; i++) { /* x*y: symmetric */
             if (i && a->ops[i] == a->ops[i - 1])
                 continue;
@@ -505,12 +530,12 @@ static bool prove_at(SymCtx *c, Sym *d, int *runs);
 static bool prove_cases(SymCtx *c, Sym *d, Sym *y, int *runs)
 {
     SymRange saved = c->ranges.v[y->k];
-    uint32_t nfacts = c->facts.n;
+    uint32_t mark = sym_facts_mark(c);
     c->ranges.v[y->k] = (SymRange){c->zero, c->zero};
     if (saved.hi)
         sym_assume_nonneg(c, saved.hi);
     bool ok = prove_at(c, d, runs);
-    c->facts.n = nfacts;
+    sym_facts_reset(c, mark);
     if (ok) {
         c->ranges.v[y->k] = (SymRange){sym_const(c, 1), saved.hi};
         ok = prove_at(c, d, runs);

@@ -129,6 +129,14 @@ void sym_get_range(SymCtx *c, const Sym *var, Sym **lo, Sym **hi)
     }
 }
 
+uint32_t sym_facts_mark(SymCtx *c) { return c->facts.n; }
+
+void sym_facts_reset(SymCtx *c, uint32_t mark)
+{
+    if (mark < c->facts.n)
+        c->facts.n = mark;
+}
+
 void sym_assume_nonneg(SymCtx *c, Sym *e)
 {
     if (!e)

@@ -44,7 +44,15 @@ Sym *sym_var(SymCtx *c, const char *name);
 void sym_set_range(SymCtx *c, Sym *var, Sym *lo, Sym *hi);
 /* The range set for var; lo and hi come back NULL when unbounded or never set. */
 void sym_get_range(SymCtx *c, const Sym *var, Sym **lo, Sym **hi);
-void sym_assume_nonneg(SymCtx *c, Sym *e); /* records the fact e >= 0 */
+/* Records the fact e >= 0. A fact's variables count as having values for
+ * every claim that uses it, so record a fact about loop variables only
+ * while proving claims about code inside those loops, and take it back
+ * afterwards: mark = sym_facts_mark(c); sym_assume_nonneg(...); prove;
+ * sym_facts_reset(c, mark). That is how the condition of a select becomes
+ * a premise of the accesses it guards and of nothing else. */
+void     sym_assume_nonneg(SymCtx *c, Sym *e);
+uint32_t sym_facts_mark(SymCtx *c);
+void     sym_facts_reset(SymCtx *c, uint32_t mark); /* drops the facts recorded since mark */
 
 /* Constructors return simplified canonical forms. Folding never overflows:
  * a fold that would overflow int64 stays unfolded. */

@@ -26,6 +26,8 @@ typedef struct Sema {
     int32_t     stage;        /* index into k->stages, -1 outside a stage */
     AstFn      *fn;           /* an fn body being checked, or NULL */
     VEC(uint32_t) rscope;     /* reduction variables in scope, innermost last */
+    VEC(Sym *)    guards;     /* bounds.c: facts (e >= 0) from the conditions of
+                                 the selects around the expression being checked */
 } Sema;
 
 static inline bool same_name(const char *a, const char *b) { return a == b || strcmp(a, b) == 0; }
