@@ -289,3 +289,39 @@ Test(cpu_kernels, empty_domains_prove_nothing_elsewhere)
     for (size_t i = 0; i < sizeof EMPTY_DOMAINS / sizeof *EMPTY_DOMAINS; i++)
         check(&EMPTY_DOMAINS[i]);
 }
+
+/* Issue 9 section 3: operator kernels whose accesses are proved without
+ * `??`: modulo and division by a dim that may be 0, select conditions
+ * (the loads they guard are predicated, since the CPU computes both sides),
+ * abs of an index. Every size includes 0 and 1 for every dim. */
+#define OPERATOR_FILE                                                                                     \
+    "kernel concat(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, a[i], b[i - A]); }\n"    \
+    "kernel concat3(a: f32[A], b: f32[B], c: f32[C]) -> y: f32[A + B + C] {\n"                            \
+    "    y[i] = select(i < A, a[i], select(i - A < B, b[i - A], c[i - A - B]));\n"                        \
+    "}\n"                                                                                                 \
+    "kernel tile(x: f32[N], r: f32[R]) -> y: f32[R * N] { y[i] = x[i % N] + 0.0 * r[i / N]; }\n"          \
+    "kernel flatten(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / W, i % W]; }\n"                         \
+    "kernel space_to_depth(x: f32[C, H, W]) -> y: f32[C * 4, H / 2, W / 2] {\n"                           \
+    "    y[c2, h, w] = x[c2 / 4, h * 2 + c2 % 4 / 2, w * 2 + c2 % 2];\n"                                  \
+    "}\n"                                                                                                 \
+    "kernel upsample(x: f32[C, H, W], s: f32[S]) -> y: f32[C, H * S, W * S] {\n"                          \
+    "    y[c, h, w] = x[c, h / S, w / S];\n"                                                              \
+    "}\n"                                                                                                 \
+    "kernel mirror(x: f32[N]) -> y: f32[N] { y[i] = x[abs(N - 1 - i)]; }\n"                               \
+    "kernel shift_in(x: f32[N]) -> y: f32[N] { y[i] = select(i >= 1 && i <= N - 1, x[i - 1], 0.0); }\n"
+static const Spec OPERATORS[] = {
+    {OPERATOR_FILE, "concat", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "concat3", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "tile", {0}, NULL, 300, false},
+    {OPERATOR_FILE, "flatten", {0}, NULL, 300, false},
+    {OPERATOR_FILE, "space_to_depth", {0}, NULL, 40, false},
+    {OPERATOR_FILE, "upsample", {0}, NULL, 12, false},
+    {OPERATOR_FILE, "mirror", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "shift_in", {0}, NULL, 1000, false},
+};
+
+Test(cpu_kernels, operators_without_defaults)
+{
+    for (size_t i = 0; i < sizeof OPERATORS / sizeof *OPERATORS; i++)
+        check(&OPERATORS[i]);
+}

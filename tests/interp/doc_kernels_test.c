@@ -212,8 +212,61 @@ static void gelu_rows(Ten **in, Ten **out)
         }
 }
 
+/* docs/language.md section 6: indices the checker proves without `??` */
+static void concat(Ten **in, Ten **out)
+{
+    int64_t A = N0(in[0]);
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, i < A ? G1(in[0], i) : G1(in[1], i - A));
+}
+
+static void tile(Ten **in, Ten **out)
+{
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, G1(in[0], i % N0(in[0])));
+}
+
+static void flatten(Ten **in, Ten **out)
+{
+    int64_t W = N1(in[0]);
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, G2(in[0], i / W, i % W));
+}
+
+#define S3(x, i, j, k, v) ten_set((x), (int64_t[]){(i), (j), (k)}, (v))
+
+static void upsample(Ten **in, Ten **out)
+{
+    int64_t S = N0(in[1]);
+    for (int64_t c = 0; c < N0(out[0]); c++)
+        for (int64_t h = 0; h < N1(out[0]); h++)
+            for (int64_t w = 0; w < out[0]->shape[2]; w++)
+                S3(out[0], c, h, w, AT3(in[0], c, h / S, w / S));
+}
+
+static void space_to_depth(Ten **in, Ten **out)
+{
+    for (int64_t c2 = 0; c2 < N0(out[0]); c2++)
+        for (int64_t h = 0; h < N1(out[0]); h++)
+            for (int64_t w = 0; w < out[0]->shape[2]; w++)
+                S3(out[0], c2, h, w, AT3(in[0], c2 / 4, h * 2 + c2 % 4 / 2, w * 2 + c2 % 2));
+}
+
+static void mirror(Ten **in, Ten **out)
+{
+    int64_t n = N0(in[0]);
+    for (int64_t i = 0; i < n; i++)
+        S1(out[0], i, G1(in[0], n - 1 - i));
+}
+
 #define F32 DT_F32
 static const Spec SPECS[] = {
+    {"concat", {{"a", F32, 1, {7}}, {"b", F32, 1, {13}}}, "", {{"y", F32, 1, {20}}}, concat},
+    {"tile", {{"x", F32, 1, {7}}, {"r", F32, 1, {3}}}, "", {{"y", F32, 1, {21}}}, tile},
+    {"flatten", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 1, {91}}}, flatten},
+    {"upsample", {{"x", F32, 3, {2, 3, 5}}, {"s", F32, 1, {3}}}, "", {{"y", F32, 3, {2, 9, 15}}}, upsample},
+    {"space_to_depth", {{"x", F32, 3, {3, 7, 5}}}, "", {{"y", F32, 3, {12, 3, 2}}}, space_to_depth},
+    {"mirror", {{"x", F32, 1, {31}}}, "", {{"y", F32, 1, {31}}}, mirror},
     {"softmax", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {7, 13}}}, softmax},
     {"layernorm", {{"x", F32, 2, {7, 13}}, {"g", F32, 1, {13}}, {"b", F32, 1, {13}}}, "--scalar eps=1e-5",
      {{"y", F32, 2, {7, 13}}, {"mean", F32, 1, {7}}, {"rstd", F32, 1, {7}}}, layernorm},

@@ -116,6 +116,19 @@ static const Rule rules[] = {
      K2 "y[n] = sum(x[n, d] for d); } schedule k for cpu { f = y.rfactor(n, nf); }", "rfactor needs a reduction loop"},
     {"schedule specialize", K1 "y[i] = x[i]; } schedule k for cpu { specialize(N % 16 == 0) { y.vectorize(i, 16); } }",
      K1 "y[i] = x[i]; } schedule k for cpu { specialize(N) { y.vectorize(i, 16); } }", "condition of specialize must be bool"},
+    {"select condition guards its side",
+     "kernel k(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, a[i], b[i - A]); }",
+     "kernel k(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, b[i - A], a[i]); }",
+     "b[i - A] may read outside 'b'"},
+    {"select condition joined with &&",
+     K1 "y[i] = select(i >= 1 && i < N, x[i - 1], 0.0); }", K1 "y[i] = select(i >= 1 || i < N, x[i - 1], 0.0); }",
+     "x[i - 1] may read outside 'x'"},
+    {"modulo by a dim", "kernel k(x: f32[N], r: f32[R]) -> y: f32[R * N] { y[i] = x[i % N]; }",
+     "kernel k(x: f32[N], r: f32[R]) -> y: f32[R] { y[i] = x[i % N]; }", "may read outside 'x' when N is 0"},
+    {"quotient by a dim", "kernel k(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / W, i % W]; }",
+     "kernel k(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / H, i % W]; }", "may read outside 'x'"},
+    {"abs of an index", K1 "y[i] = x[abs(N - 1 - i)]; }", K1 "y[i] = x[abs(N - i)]; }",
+     "index 0 ('abs(N - i)') ranges over [1, N]"},
 };
 
 Test(sema, every_rule_accepts_and_rejects)
@@ -177,6 +190,21 @@ Test(sema, output_shapes_are_symbolic)
     KernelInfo *k = kernel_info(&c, "kernel p(x: f32[H, W]) -> y: f32[H / 2, W - 2] { y[i, j] = x[2 * i, j + 2]; }", "p");
     cr_assert_str_eq(sym_str(&c.arena, k->outputs.v[0].shape[0]), "H / 2");
     cr_assert_str_eq(sym_str(&c.arena, k->outputs.v[0].shape[1]), "W - 2");
+    ctx_free(&c);
+}
+
+/* Only the loads that need a select's condition are predicated on it. */
+Test(sema, accesses_proved_by_a_condition_are_guarded)
+{
+    Ctx c;
+    KernelInfo *k = kernel_info(&c,
+        "kernel k(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, a[i], b[i - A]); }", "k");
+    AstExpr *sel = k->stages.v[0].stmt->value;
+    cr_assert(sel->u.call.args.v[1]->u.access.guarded);
+    cr_assert(sel->u.call.args.v[2]->u.access.guarded);
+    ctx_free(&c);
+    k = kernel_info(&c, "kernel k(x: f32[N]) -> y: f32[N] { y[i] = select(i < 3, x[i], 0.0); }", "k");
+    cr_assert_not(k->stages.v[0].stmt->value->u.call.args.v[1]->u.access.guarded);
     ctx_free(&c);
 }
 

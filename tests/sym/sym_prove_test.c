@@ -294,3 +294,29 @@ Test(prove, space_to_depth)
     cr_assert(sym_prove_ge(c, add(mul(h, S), dv(q, S)), K(0)));
     cr_assert_not(sym_prove_le(c, add(mul(h, S), dv(q, S)), sub(mul(H, S), K(2))));
 }
+
+/* A select condition is a fact for the accesses it guards only: recorded
+ * after a mark and dropped with sym_facts_reset. */
+Test(prove, scoped_facts)
+{
+    Sym *A = dim("A", 0), *B = dim("B", 0);
+    Sym *i = loop("i", K(0), sub(add(A, B), K(1)));
+    Sym *idx = sub(i, A); /* b[i - A] in select(i < A, a[i], b[i - A]) */
+    cr_assert_not(sym_prove_ge(c, idx, K(0)));
+    uint32_t mark = sym_facts_mark(c);
+    sym_assume_nonneg(c, sub(i, A)); /* !(i < A) */
+    cr_assert(sym_prove_ge(c, idx, K(0)));
+    cr_assert(sym_prove_le(c, idx, sub(B, K(1))));
+    sym_facts_reset(c, mark);
+    cr_assert_not(sym_prove_ge(c, idx, K(0)));
+    cr_assert_not(sym_prove_le(c, i, sub(A, K(1))));
+}
+
+/* (x / y) * y stays at most x, for y == 0 too when x >= 0. */
+Test(prove, quotient_times_divisor)
+{
+    Sym *H = dim("H", 0), *S = dim("S", 0), *z = sym_var(c, "z");
+    cr_assert(sym_prove_le(c, mul(dv(H, S), S), H));
+    cr_assert_not(sym_prove_le(c, mul(dv(z, S), S), sub(z, K(1))));
+    cr_assert_not(sym_prove_ge(c, mul(dv(H, S), S), H)); /* H = 3, S = 2 */
+}
