@@ -92,6 +92,11 @@ static Expr *name(Lower *L, AstExpr *e)
     return fail(L, at, lower_type(L, e->dtype), "a name that sema did not resolve");
 }
 
+static Expr *guard_and(Lower *L, Expr *cond, SrcSpan at)
+{
+    return L->guard ? ir_bin(L->c, BOP_AND, L->guard, cond, at) : cond;
+}
+
 static Expr *binary(Lower *L, AstExpr *e, Block *b)
 {
     static const BinOp ops[] = {
@@ -102,8 +107,11 @@ static Expr *binary(Lower *L, AstExpr *e, Block *b)
     AstOp op = e->u.binary.op;
     if (op > OP_OR)
         return fail(L, e->span, lower_type(L, e->dtype), "an operator that sema should have rejected");
-    Expr *x = lower_expr(L, e->u.binary.a, b);
+    Expr *x = lower_expr(L, e->u.binary.a, b), *saved = L->guard;
+    if (op == OP_AND || op == OP_OR) /* the right side decides only when a is true (false) */
+        L->guard = guard_and(L, op == OP_AND ? x : ir_un(L->c, UOP_NOT, x, e->span), e->span);
     Expr *y = lower_expr(L, e->u.binary.b, b);
+    L->guard = saved;
     DType ty = op >= OP_EQ && op <= OP_GE ? x->ty : lower_type(L, e->dtype);
     if (op >= OP_EQ && op <= OP_GE && x->kind == EK_INT && y->kind != EK_INT)
         ty = y->ty; /* a literal meets a typed operand */
@@ -134,11 +142,6 @@ static Expr *inline_fn(Lower *L, AstExpr *e, Block *b)
     for (uint32_t i = n; i-- > 0;)
         body = ir_let(L->c, vars[i], vals[i], body, e->span);
     return body;
-}
-
-static Expr *guard_and(Lower *L, Expr *cond, SrcSpan at)
-{
-    return L->guard ? ir_bin(L->c, BOP_AND, L->guard, cond, at) : cond;
 }
 
 /* select(c, a, b): both sides are computed (the backends select between

@@ -265,7 +265,8 @@ static void check_access(Sema *s, KernelInfo *k, AstExpr *e)
 
 static void walk(Sema *s, KernelInfo *k, AstExpr *e);
 
-/* select(c, a, b): the accesses in a may assume c, those in b may assume !c. */
+/* select(c, a, b): the accesses in a may assume c, those in b may assume !c
+ * (and the right side of && and || those of the left, in walk()). */
 static void walk_select(Sema *s, KernelInfo *k, AstExpr *e)
 {
     AstExpr **arg = e->u.call.args.v;
@@ -290,10 +291,17 @@ static void walk(Sema *s, KernelInfo *k, AstExpr *e)
         check_access(s, k, e);
         break;
     case EX_UNARY: walk(s, k, e->u.unary.x); break;
-    case EX_BINARY:
+    case EX_BINARY: {
+        /* a && b evaluates b only where a holds; a || b only where it does not */
+        AstOp op = e->u.binary.op;
+        uint32_t base = s->guards.n;
         walk(s, k, e->u.binary.a);
+        if (op == OP_AND || op == OP_OR)
+            cond_facts(s, e->u.binary.a, op == OP_AND);
         walk(s, k, e->u.binary.b);
+        s->guards.n = base;
         break;
+    }
     case EX_CALL:
         if (e->u.call.intrinsic == INTR_SELECT && e->u.call.args.n == 3 && e->u.call.cast_to == DT_ERROR &&
             !e->u.call.fn) {

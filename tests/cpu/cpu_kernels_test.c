@@ -308,7 +308,9 @@ Test(cpu_kernels, empty_domains_prove_nothing_elsewhere)
     "    y[c, h, w] = x[c, h / S, w / S];\n"                                                              \
     "}\n"                                                                                                 \
     "kernel mirror(x: f32[N]) -> y: f32[N] { y[i] = x[abs(N - 1 - i)]; }\n"                               \
-    "kernel shift_in(x: f32[N]) -> y: f32[N] { y[i] = select(i >= 1 && i <= N - 1, x[i - 1], 0.0); }\n"
+    "kernel shift_in(x: f32[N]) -> y: f32[N] { y[i] = select(i >= 1 && i <= N - 1, x[i - 1], 0.0); }\n" \
+    "kernel rising(x: f32[N]) -> y: bool[N] { y[i] = i >= 1 && x[i - 1] < x[i]; }\n"                     \
+    "kernel falling(x: f32[N]) -> y: bool[N] { y[i] = i < 1 || x[i - 1] > x[i]; }\n"
 static const Spec OPERATORS[] = {
     {OPERATOR_FILE, "concat", {0}, NULL, 1000, false},
     {OPERATOR_FILE, "concat3", {0}, NULL, 1000, false},
@@ -318,6 +320,8 @@ static const Spec OPERATORS[] = {
     {OPERATOR_FILE, "upsample", {0}, NULL, 12, false},
     {OPERATOR_FILE, "mirror", {0}, NULL, 1000, false},
     {OPERATOR_FILE, "shift_in", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "rising", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "falling", {0}, NULL, 1000, false},
 };
 
 Test(cpu_kernels, operators_without_defaults)

@@ -127,6 +127,8 @@ static const Rule rules[] = {
      "kernel k(x: f32[N], r: f32[R]) -> y: f32[R] { y[i] = x[i % N]; }", "may read outside 'x' when N is 0"},
     {"quotient by a dim", "kernel k(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / W, i % W]; }",
      "kernel k(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / H, i % W]; }", "may read outside 'x'"},
+    {"&& and || guard their right side", K1 "y[i] = select(i >= 1 && x[i - 1] > 0.0, 1.0, 0.0); }",
+     K1 "y[i] = select(i >= 1 || x[i - 1] > 0.0, 1.0, 0.0); }", "x[i - 1] may read outside 'x'"},
     {"abs of an index", K1 "y[i] = x[abs(N - 1 - i)]; }", K1 "y[i] = x[abs(N - i)]; }",
      "index 0 ('abs(N - i)') ranges over [1, N]"},
 };
