@@ -143,6 +143,7 @@ struct AstKernel {
     AstTypeParamVec tparams;     /* <T, U> */
     AstParamVec     params;
     AstParamVec     outputs;
+    AstExprVec      requires;    /* `requires a >= 0, ...`: launch preconditions */
     AstStmtVec      stmts;
     SrcSpan         close;       /* the closing brace */
     struct KernelInfo *info;     /* sema: resolved tables (lang/sema/sema.h) */
