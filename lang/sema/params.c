@@ -112,7 +112,7 @@ Sym *sema_dim_expr(Sema *s, KernelInfo *k, const char *out, AstExpr *d)
         if (i >= 0 && k->params.v[i].scalar_sym)
             return k->params.v[i].scalar_sym;
         if (i >= 0 && !k->params.v[i].is_tensor)
-            diag_error(sink(s), d->span, "'%s' is a %s parameter; %s integer scalars (i8 i16 i32 i64)",
+            diag_error(sink(s), d->span, "'%s' has type %s; %s integer scalar parameters (i8 i16 i32 i64)",
                        d->u.name.id, dtype_name(k->params.v[i].dtype),
                        out ? "a dimension can use" : "a requires condition compares");
         else if (out)

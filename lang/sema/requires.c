@@ -35,8 +35,8 @@ static bool condition(Sema *s, KernelInfo *k, AstExpr *e)
         return condition(s, k, e->u.binary.a) & condition(s, k, e->u.binary.b);
     if (e->kind != EX_BINARY || !is_comparison(e->u.binary.op)) {
         const char *why = e->kind == EX_BINARY && e->u.binary.op == OP_NE ? " ('!=' is not one: write a < b or a > b)"
-                          : e->kind == EX_BINARY && e->u.binary.op == OP_OR ? " ('||' is not allowed: give each "
-                                                                               "condition on its own)"
+                          : e->kind == EX_BINARY && e->u.binary.op == OP_OR ? " ('||' is not supported: every "
+                                                                               "condition listed must hold)"
                                                                              : "";
         diag_error(sink(s), e->span,
                    "a requires condition is a comparison (== < <= > >=) of integer expressions, such as 'k >= 1'%s",

@@ -319,3 +319,25 @@ Test(cpu_kernels, arg_reductions)
     for (size_t i = 0; i < sizeof ARG_REDUCTIONS / sizeof *ARG_REDUCTIONS; i++)
         check(&ARG_REDUCTIONS[i]);
 }
+
+/* Integer scalars in output dims and indices, with the requires clause the
+ * prover assumes; sizes below k make the launch fail the same way on both. */
+#define PAD_POOL                                                                        \
+    "kernel pad1(x: f32[N], before: i64, after: i64) -> y: f32[before + N + after]\n"    \
+    "    requires before >= 0, after >= 0 {\n  y[i] = x[i - before] ?? 0.0;\n}\n"        \
+    "kernel pool(x: f32[H], k: i64, s: i64) -> (y: f32[(H - k) / s + 1], at: i64[(H - k) / s + 1])\n" \
+    "    requires k >= 1, s >= 1, H >= k {\n  y[i] = max(x[i * s + r] for r in 0..k);\n"  \
+    "  at[i] = argmax(x[i * s + r] for r in 0..k);\n}\n"
+static const Spec SCALAR_DIMS[] = {
+    {PAD_POOL, "pad1", {0}, "before=3,after=2", 100, false},
+    {PAD_POOL, "pad1", {0}, "before=0,after=17", 100, false},
+    {PAD_POOL, "pool", {0}, "k=3,s=2", 100, false},
+    {PAD_POOL, "pool", {0}, "k=1,s=1", 100, false},
+    {PAD_POOL, "pool", {0}, "k=2,s=5", 100, false},
+};
+
+Test(cpu_kernels, scalar_dims_and_requires)
+{
+    for (size_t i = 0; i < sizeof SCALAR_DIMS / sizeof *SCALAR_DIMS; i++)
+        check(&SCALAR_DIMS[i]);
+}
