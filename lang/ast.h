@@ -39,7 +39,11 @@ typedef enum {
     OP_NEG, OP_NOT, /* unary */
 } AstOp;
 
-typedef enum { RED_SUM, RED_MAX, RED_MIN, RED_PROD } RedOp;
+/* argmax/argmin give the i64 position of the first extreme value within the
+ * reduced range (row-major over the variables as written); NaN counts as the
+ * largest and the smallest value (docs/semantics.md). */
+typedef enum { RED_SUM, RED_MAX, RED_MIN, RED_PROD, RED_ARGMAX, RED_ARGMIN } RedOp;
+#define RED_IS_ARG(op) ((op) == RED_ARGMAX || (op) == RED_ARGMIN)
 
 /* What a name resolves to (sema). */
 typedef enum {
@@ -142,6 +146,7 @@ struct AstKernel {
     AstTypeParamVec tparams;     /* <T, U> */
     AstParamVec     params;
     AstParamVec     outputs;
+    AstExprVec      requires;    /* `requires a >= 0, ...`: launch preconditions */
     AstStmtVec      stmts;
     SrcSpan         close;       /* the closing brace */
     struct KernelInfo *info;     /* sema: resolved tables (lang/sema/sema.h) */

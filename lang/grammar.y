@@ -49,7 +49,7 @@ static void add_item(ParseState *ps, AstItemKind kind, void *p)
 }
 
 static AstKernel *mkkernel(ParseState *ps, Token name, AstTypeParamVec tp, AstParamVec in,
-                           AstParamVec out, AstStmtVec body, SrcSpan close)
+                           AstParamVec out, AstExprVec req, AstStmtVec body, SrcSpan close)
 {
     AstKernel *k = arena_alloc(AR, sizeof *k);
     k->name = name.text;
@@ -57,6 +57,7 @@ static AstKernel *mkkernel(ParseState *ps, Token name, AstTypeParamVec tp, AstPa
     k->tparams = tp;
     k->params = in;
     k->outputs = out;
+    k->requires = req;
     k->stmts = body;
     k->close = close;
     return k;
@@ -110,6 +111,7 @@ static AstSchedStmt *mkspecialize(ParseState *ps, Token kw, AstExpr *cond, SrcSp
        LPAREN RPAREN LBRACKET RBRACKET LBRACE RBRACE LT GT COMMA SEMI COLON ASSIGN
        DOT DOTDOT ELLIPSIS ARROW DEFAULT PLUS MINUS STAR SLASH PERCENT EQ NE LE GE
        AND OR NOT.
+%token REQUIRES.
 
 /* Lowest to highest. */
 %right DEFAULT.
@@ -151,14 +153,19 @@ fn ::= FN IDENT(N) LPAREN params(P) RPAREN ARROW type(T) ASSIGN expr(B) SEMI. {
     add_item(ps, ITEM_FN, f);
 }
 
-/* kernel -> 'kernel' IDENT [tparams] '(' [params] ')' '->' outputs '{' { stmt } '}' */
-kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) LBRACE stmts(S) RBRACE(R). {
-    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, S, R.span));
+/* kernel -> 'kernel' IDENT [tparams] '(' [params] ')' '->' outputs [requires] '{' { stmt } '}' */
+kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) requires(Q) LBRACE stmts(S) RBRACE(R). {
+    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, Q, S, R.span));
 }
-kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) LBRACE stmts(S) error RBRACE(R). {
+kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) requires(Q) LBRACE stmts(S) error RBRACE(R). {
     RECOVERED();
-    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, S, R.span));
+    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, Q, S, R.span));
 }
+
+/* requires -> 'requires' expr { ',' expr }   (conditions checked at launch) */
+%type requires {AstExprVec}
+requires(A) ::= . { memset(&A, 0, sizeof A); }
+requires(A) ::= REQUIRES exprlist(L). { A = L; }
 
 /* tparams -> '<' IDENT { ',' IDENT } '>' */
 %type tparams {AstTypeParamVec}

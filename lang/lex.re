@@ -37,6 +37,7 @@ const char *lex_kind_name(int kind)
     case TK_IMPORT:     return "'import'";
     case TK_IN:         return "'in'";
     case TK_SPECIALIZE: return "'specialize'";
+    case TK_REQUIRES:   return "'requires'";
     case TK_LPAREN:     return "'('";
     case TK_RPAREN:     return "')'";
     case TK_LBRACKET:   return "'['";
@@ -233,6 +234,7 @@ Token lex_next(Lexer *lx)
         "import"      { k = TK_IMPORT;     goto word; }
         "in"          { k = TK_IN;         goto word; }
         "specialize"  { k = TK_SPECIALIZE; goto word; }
+        "requires"    { k = TK_REQUIRES;   goto word; }
         [a-zA-Z_][a-zA-Z_0-9]* { k = TK_IDENT; goto word; }
 
         digit+        { k = TK_INT; goto number; }

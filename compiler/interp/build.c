@@ -191,12 +191,14 @@ static Node *access(Interp *in, const AstExpr *e, DType t)
 
 static Node *reduce(Interp *in, const AstExpr *e, DType t)
 {
-    static const char *const names[] = {"sum", "max", "min", "prod"};
-    if (t == DT_BOOL)
-        return bad(in, e, names[e->u.reduce.op], t);
+    /* argmax/argmin: an i64 position; the values compared keep their type. */
+    DType vt = RED_IS_ARG(e->u.reduce.op) ? concrete(in, e->u.reduce.body, DT_F32) : t;
+    if (vt == DT_BOOL)
+        return bad(in, e, e->u.reduce.op_name, vt);
     const AstGenVarVec *vars = &e->u.reduce.vars;
     Node *n = node(in, N_REDUCE, t, e);
     n->op = e->u.reduce.op;
+    n->ot = vt;
     n->n = vars->n;
     n->rv = arena_alloc(&in->arena, (vars->n + 1) * sizeof *n->rv);
     n->lo = nodes(in, vars->n);
@@ -218,7 +220,7 @@ static Node *reduce(Interp *in, const AstExpr *e, DType t)
         if (!ok1 || !ok2)
             interp_fail(in, "%s: the range of reduction variable %s cannot be computed", in->k->ast->name, g->name);
     }
-    n->x = interp_build(in, e->u.reduce.body, t);
+    n->x = interp_build(in, e->u.reduce.body, vt);
     return n;
 }
 

@@ -36,7 +36,7 @@ typedef struct Node Node;
 struct Node {
     NodeKind       kind;
     DType          t;        /* result dtype */
-    DType          ot;       /* operand dtype */
+    DType          ot;       /* operand dtype (N_REDUCE: of the values reduced) */
     int            op;       /* AstOp, Intrinsic or RedOp */
     uint32_t       slot;
     Val            c;
@@ -85,5 +85,8 @@ Val     val_cast(DType to, DType from, Val x);
 Val     val_intrinsic(int id, DType t, const Val *args);
 Val     val_identity(int redop, DType t);
 Val     val_combine(int redop, DType t, Val acc, Val x);
+/* argmax/argmin: whether x replaces best (strictly better, or the first NaN);
+ * the accumulator starts from val_identity(redop, t). */
+bool    val_better(int redop, DType t, Val best, Val x);
 
 #endif

@@ -232,8 +232,10 @@ Val val_identity(int redop, DType t)
     bool f = dtype_is_float(t);
     switch (redop) {
     case RED_PROD: return f ? (Val){.f = 1.0} : (Val){.i = 1};
-    case RED_MAX: return f ? (Val){.f = -INFINITY} : (Val){.i = lo};
-    case RED_MIN: return f ? (Val){.f = INFINITY} : (Val){.i = hi};
+    case RED_MAX:
+    case RED_ARGMAX: return f ? (Val){.f = -INFINITY} : (Val){.i = lo};
+    case RED_MIN:
+    case RED_ARGMIN: return f ? (Val){.f = INFINITY} : (Val){.i = hi};
     default: return f ? (Val){.f = 0.0} : (Val){.i = 0};
     }
 }
@@ -246,6 +248,16 @@ Val val_combine(int redop, DType t, Val acc, Val x)
     case RED_MIN: return minv(t, acc, x);
     default: return val_binary(OP_ADD, t, acc, x);
     }
+}
+
+bool val_better(int redop, DType t, Val best, Val x)
+{
+    if (dtype_is_float(t)) {
+        if (isnan(x.f) || isnan(best.f)) /* NaN is the extreme; the first one wins */
+            return isnan(x.f) && !isnan(best.f);
+        return redop == RED_ARGMAX ? x.f > best.f : x.f < best.f;
+    }
+    return redop == RED_ARGMAX ? x.i > best.i : x.i < best.i;
 }
 
 void val_format(DType t, Val v, char *buf, size_t len)

@@ -234,7 +234,7 @@ bool launch_bind(const KernelInfo *k, const LaunchArgs *a, Binding *b, char *err
     for (uint32_t i = 0; i < np && ok; i++)
         if (!k->params.v[i].is_tensor)
             ok = bind_scalar(k, b, i, a->scalars ? &a->scalars[i] : NULL, err, errlen);
-    return ok && launch_output_shapes(k, b, err, errlen);
+    return ok && launch_check_requires(k, b, err, errlen) && launch_output_shapes(k, b, err, errlen);
 }
 
 /* "H = 1, W = 4": the dims an expression mentions. */

@@ -234,3 +234,49 @@ bool launch_run_checks(const KernelInfo *k, const Binding *b, char *err, size_t 
     }
     return true;
 }
+
+/* ---- requires ---------------------------------------------------------- */
+
+/* "H = 2, k = 3": the dims and integer scalars r mentions, in declaration order. */
+static void values_used(const KernelInfo *k, const Binding *b, const Requirement *r, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (uint32_t d = 0; d < k->dims.n && at < len; d++)
+        if (sym_depends_on(r->lhs, k->dims.v[d].sym) || sym_depends_on(r->rhs, k->dims.v[d].sym))
+            at += (size_t)snprintf(buf + at, len - at, "%s%s = %lld", at ? ", " : "", k->dims.v[d].name,
+                                   (long long)b->dims[d]);
+    for (uint32_t p = 0; p < k->params.n && at < len; p++) {
+        const Sym *s = k->params.v[p].scalar_sym;
+        if (s && (sym_depends_on(r->lhs, s) || sym_depends_on(r->rhs, s)))
+            at += (size_t)snprintf(buf + at, len - at, "%s%s = %lld", at ? ", " : "", k->params.v[p].name,
+                                   (long long)b->iscalars[p]);
+    }
+}
+
+bool launch_check_requires(const KernelInfo *k, const Binding *b, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < k->requires.n; i++) {
+        const Requirement *r = &k->requires.v[i];
+        bool ok_l, ok_r, holds = false;
+        int64_t l = launch_eval(k, b, r->lhs, &ok_l), v = launch_eval(k, b, r->rhs, &ok_r);
+        if (ok_l && ok_r) {
+            switch (r->op) {
+            case OP_EQ: holds = l == v; break;
+            case OP_LT: holds = l < v; break;
+            case OP_LE: holds = l <= v; break;
+            case OP_GT: holds = l > v; break;
+            default: holds = l >= v; break;
+            }
+        }
+        if (holds)
+            continue;
+        char cond[200], with[200];
+        launch_expr_text(r->cond, cond, sizeof cond);
+        values_used(k, b, r, with, sizeof with);
+        snprintf(err, errlen, "%s: requires %s, but %s%s", k->ast->name, cond, with,
+                 ok_l && ok_r ? "" : " (it cannot be evaluated: division by zero or overflow)");
+        return false;
+    }
+    return true;
+}

@@ -226,12 +226,12 @@ static Expr *access(Lower *L, AstExpr *e, Block *b)
     return ir_select(L->c, pred, ir_load(L->c, buf, idx, n, pred, e->span), d, e->span);
 }
 
-static Expr *identity(Lower *L, RedOp op, DType ty, SrcSpan at)
+Expr *lower_identity(Lower *L, RedOp op, DType ty, SrcSpan at)
 {
     if (op == RED_SUM || op == RED_PROD)
         return dtype_is_float(ty) ? ir_float(L->c, ty, op == RED_SUM ? 0.0 : 1.0, at)
                                   : ir_int(L->c, ty, op == RED_SUM ? 0 : 1, at);
-    bool lo = op == RED_MAX; /* max starts from the lowest value */
+    bool lo = op == RED_MAX || op == RED_ARGMAX; /* max starts from the lowest value */
     if (dtype_is_float(ty))
         return ir_float(L->c, ty, lo ? -INFINITY : INFINITY, at);
     int bits = (int)dtype_size(ty) * 8;
@@ -260,6 +260,10 @@ static void reduce_into(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_
 void lower_reduce(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_t nidx, Block *out)
 {
     IrCtx *c = L->c;
+    if (RED_IS_ARG(e->u.reduce.op)) {
+        lower_arg_reduce(L, e, buf, idx, nidx, out);
+        return;
+    }
     if (buf->ty != DT_F16 && buf->ty != DT_BF16) {
         reduce_into(L, e, buf, idx, nidx, out);
         return;
@@ -278,7 +282,7 @@ static void reduce_into(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_
     IrCtx *c = L->c;
     DType ty = buf->ty;
     RedOp op = e->u.reduce.op;
-    vec_push(c->a, out->pre, ir_store(c, buf, idx, nidx, identity(L, op, ty, e->span), e->span));
+    vec_push(c->a, out->pre, ir_store(c, buf, idx, nidx, lower_identity(L, op, ty, e->span), e->span));
     uint32_t nv = e->u.reduce.vars.n;
     LoopId *ids = arena_alloc(c->a, (nv + 1) * sizeof *ids);
     for (uint32_t i = 0; i < nv; i++)
@@ -288,15 +292,22 @@ static void reduce_into(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_
     Expr *acc = ir_load(c, buf, idx, nidx, NULL, e->span);
     Stmt *s = lower_block(L, &inner, ir_store(c, buf, idx, nidx, combine(L, op, acc, x, e->span), e->span),
                           e->span);
+    vec_push(c->a, out->pre, lower_reduce_loops(L, e, ids, s));
+}
+
+Stmt *lower_reduce_loops(Lower *L, AstExpr *e, const LoopId *ids, Stmt *body)
+{
     for (uint32_t i = e->u.reduce.vars.n; i-- > 0;) {
         AstGenVar *g = &e->u.reduce.vars.v[i];
         VarInfo *v = &L->k->rvars.v[g->rvar];
         IrVar *lv = rvar(L, g->rvar);
-        s = ir_for(c, ids[i], lv, lower_sym(L, v->min, g->span), lower_sym(L, v->extent, g->span),
-                   FOR_SERIAL, s, g->span);
+        body = ir_for(L->c, ids[i], lv, lower_sym(L, v->min, g->span), lower_sym(L, v->extent, g->span),
+                      FOR_SERIAL, body, g->span);
     }
-    vec_push(c->a, out->pre, s);
+    return body;
 }
+
+Expr *lower_rvar(Lower *L, uint32_t rv, SrcSpan at) { return ir_var(L->c, rvar(L, rv), at); }
 
 /* A reduction inside a larger expression: computed into a 0-d local
  * temporary just before the statement that uses it. */

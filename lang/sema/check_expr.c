@@ -509,15 +509,16 @@ static void check_access(Sema *s, AstExpr *e)
 
 static void check_reduce(Sema *s, AstExpr *e)
 {
-    static const char *const ops[] = {[RED_SUM] = "sum", [RED_MAX] = "max", [RED_MIN] = "min", [RED_PROD] = "prod"};
+    static const char *const ops[] = {[RED_SUM] = "sum",   [RED_MAX] = "max",       [RED_MIN] = "min",
+                                      [RED_PROD] = "prod", [RED_ARGMAX] = "argmax", [RED_ARGMIN] = "argmin"};
     e->dtype = DT_ERROR;
     int op = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)(sizeof ops / sizeof *ops); i++)
         if (!strcmp(e->u.reduce.op_name, ops[i]))
             op = i;
     AstGenVarVec *vars = &e->u.reduce.vars;
     if (op < 0) {
-        diag_error(sink(s), e->u.reduce.op_span, "'%s' is not a reduction; use sum, max, min or prod",
+        diag_error(sink(s), e->u.reduce.op_span, "'%s' is not a reduction; use sum, max, min, prod, argmax or argmin",
                    e->u.reduce.op_name);
         return;
     }
@@ -577,6 +578,12 @@ static void check_reduce(Sema *s, AstExpr *e)
         return;
     if (body->dtype == DT_BOOL && !body->untyped) {
         diag_error(sink(s), body->span, "cannot %s bool values; convert them first, e.g. i32(...)", ops[op]);
+        return;
+    }
+    if (RED_IS_ARG(op)) {
+        /* The result is a position; the values compared keep their own type. */
+        sema_default_type(body);
+        e->dtype = DT_I64;
         return;
     }
     e->dtype = body->dtype;

@@ -138,6 +138,10 @@ static void kernel(Printer *p, AstKernel *ak)
         fputc('\n', p->out);
         expr(p, st->stmt->value, 2);
     }
+    for (uint32_t i = 0; i < k->requires.n; i++) {
+        Requirement *r = &k->requires.v[i];
+        fprintf(p->out, "  requires: %s %s %s\n", sym_str(p->a, r->lhs), ast_op_text(r->op), sym_str(p->a, r->rhs));
+    }
     for (uint32_t i = 0; i < k->launch_checks.n; i++) {
         LaunchCheck *lc = &k->launch_checks.v[i];
         fprintf(p->out, "  launch check: index %u of %s in [%s, %s] within %s\n", lc->axis,

@@ -39,6 +39,13 @@ int32_t sema_find_dim(KernelInfo *k, const char *name);
 int32_t sema_find_param(KernelInfo *k, const char *name);
 int32_t sema_find_output(KernelInfo *k, const char *name);
 int32_t sema_find_tparam(KernelInfo *k, const char *name);
+/* An output dimension of output `out`, or with out NULL a side of a
+ * requires condition: integer arithmetic over literals, dims and integer
+ * scalars. NULL after an error. */
+Sym *sema_dim_expr(Sema *s, KernelInfo *k, const char *out, AstExpr *d);
+
+/* requires.c: the kernel's launch preconditions, recorded as facts. */
+bool sema_requires(Sema *s, KernelInfo *k);
 
 /* stages.c: the stage table, dependencies, cycles and extents. */
 bool sema_stages(Sema *s, KernelInfo *k);

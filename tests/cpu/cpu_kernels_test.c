@@ -329,3 +329,55 @@ Test(cpu_kernels, operators_without_defaults)
     for (size_t i = 0; i < sizeof OPERATORS / sizeof *OPERATORS; i++)
         check(&OPERATORS[i]);
 }
+
+/* argmax/argmin (docs/semantics.md, "Arg-reductions"): compiled against the
+ * interpreter on every dtype (integers in [-8, 8] tie often; the special
+ * inputs mix in NaN, infinities and signed zeros), with several variables,
+ * explicit ranges, nested in a larger expression, and under schedules that
+ * vectorize the pure loop or reorder, split and unroll the reduction loops
+ * (the position tie-break keeps the first index whatever the visiting order). */
+#define ARG_KERNELS                                                                                   \
+    "kernel arg<T>(x: T[N, K]) -> (a: i64[N], b: i64[N], c: i64, d: i32[K], e: i64[N]) {\n"            \
+    "  a[n] = argmax(x[n, k] for k);\n  b[n] = argmin(x[n, k] for k);\n"                              \
+    "  c = argmax(x[n, k] for n, k);\n  d[k] = i32(argmin(x[n, k] for n) + argmax(x[n, k] for n));\n" \
+    "  e[n] = argmax(x[n, k] for k in 1..K);\n}\n"
+static const Spec ARG_REDUCTIONS[] = {
+    {ARG_KERNELS, "arg", NUMBERS, NULL, 40, false},
+    {"kernel cols(x: f32[K, N]) -> y: i64[N] { y[i] = argmin(x[k, i] for k); }\n"
+     "schedule cols for cpu { y.vectorize(i, 8); }\n", "cols", {0}, NULL, 40, false},
+    {"kernel grid(x: i8[A, B, C]) -> y: i64[A] { y[a] = argmax(x[a, b, c] for b, c); }\n"
+     "schedule grid for cpu { y.reorder(a, c, b); y.split(b, 3, bo, bi); y.unroll(bi); y.parallel(a); }\n",
+     "grid", {0}, NULL, 20, false},
+    {"kernel hardmax(x: f32[N, D]) -> y: f32[N, D] {\n  m[n] = argmax(x[n, d] for d);\n"
+     "  y[n, d] = select(m[n] == d, 1.0, 0.0);\n}\n"
+     "schedule hardmax for cpu { m.compute_at(y, n); y.vectorize(d, 8); y.parallel(n); }\n",
+     "hardmax", {0}, NULL, 40, false},
+};
+
+Test(cpu_kernels, arg_reductions)
+{
+    for (size_t i = 0; i < sizeof ARG_REDUCTIONS / sizeof *ARG_REDUCTIONS; i++)
+        check(&ARG_REDUCTIONS[i]);
+}
+
+/* Integer scalars in output dims and indices, with the requires clause the
+ * prover assumes; sizes below k make the launch fail the same way on both. */
+#define PAD_POOL                                                                        \
+    "kernel pad1(x: f32[N], before: i64, after: i64) -> y: f32[before + N + after]\n"    \
+    "    requires before >= 0, after >= 0 {\n  y[i] = x[i - before] ?? 0.0;\n}\n"        \
+    "kernel pool(x: f32[H], k: i64, s: i64) -> (y: f32[(H - k) / s + 1], at: i64[(H - k) / s + 1])\n" \
+    "    requires k >= 1, s >= 1, H >= k {\n  y[i] = max(x[i * s + r] for r in 0..k);\n"  \
+    "  at[i] = argmax(x[i * s + r] for r in 0..k);\n}\n"
+static const Spec SCALAR_DIMS[] = {
+    {PAD_POOL, "pad1", {0}, "before=3,after=2", 100, false},
+    {PAD_POOL, "pad1", {0}, "before=0,after=17", 100, false},
+    {PAD_POOL, "pool", {0}, "k=3,s=2", 100, false},
+    {PAD_POOL, "pool", {0}, "k=1,s=1", 100, false},
+    {PAD_POOL, "pool", {0}, "k=2,s=5", 100, false},
+};
+
+Test(cpu_kernels, scalar_dims_and_requires)
+{
+    for (size_t i = 0; i < sizeof SCALAR_DIMS / sizeof *SCALAR_DIMS; i++)
+        check(&SCALAR_DIMS[i]);
+}

@@ -259,6 +259,57 @@ static void mirror(Ten **in, Ten **out)
         S1(out[0], i, G1(in[0], n - 1 - i));
 }
 
+/* argmax/argmin: the first extreme value (no NaN in these inputs). */
+static int64_t first_best(Ten *x, int64_t n0, int64_t len, int64_t step, bool is_max)
+{
+    int64_t best = 0;
+    for (int64_t i = 1; i < len; i++) {
+        float v = G1(x, n0 + i * step), b = G1(x, n0 + best * step);
+        if (is_max ? v > b : v < b)
+            best = i;
+    }
+    return best;
+}
+
+static void hardmax(Ten **in, Ten **out)
+{
+    for (int64_t n = 0; n < N0(in[0]); n++) {
+        int64_t best = 0;
+        for (int64_t d = 1; d < N1(in[0]); d++)
+            if (G2(in[0], n, d) > G2(in[0], n, best))
+                best = d;
+        for (int64_t d = 0; d < N1(in[0]); d++)
+            S2(out[0], n, d, d == best ? 1.0f : 0.0f);
+    }
+}
+
+static void argmin2d(Ten **in, Ten **out)
+{
+    int64_t H = N1(in[0]), W = in[0]->shape[2];
+    for (int64_t b = 0; b < N0(in[0]); b++) {
+        int64_t best = 0;
+        for (int64_t e = 1; e < H * W; e++)
+            if (AT3(in[0], b, e / W, e % W) < AT3(in[0], b, best / W, best % W))
+                best = e;
+        S1(out[0], b, (double)best);
+    }
+}
+
+static void pad1(Ten **in, Ten **out) /* before = 2, after = 3 */
+{
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, i >= 2 && i < 2 + N0(in[0]) ? G1(in[0], i - 2) : 0.0f);
+}
+
+static void pool(Ten **in, Ten **out) /* k = 3, s = 2 */
+{
+    for (int64_t i = 0; i < N0(out[0]); i++) {
+        int64_t at = first_best(in[0], i * 2, 3, 1, true);
+        S1(out[0], i, G1(in[0], i * 2 + at));
+        S1(out[1], i, (double)at);
+    }
+}
+
 #define F32 DT_F32
 static const Spec SPECS[] = {
     {"concat", {{"a", F32, 1, {7}}, {"b", F32, 1, {13}}}, "", {{"y", F32, 1, {20}}}, concat},
@@ -267,6 +318,11 @@ static const Spec SPECS[] = {
     {"upsample", {{"x", F32, 3, {2, 3, 5}}, {"s", F32, 1, {3}}}, "", {{"y", F32, 3, {2, 9, 15}}}, upsample},
     {"space_to_depth", {{"x", F32, 3, {3, 7, 5}}}, "", {{"y", F32, 3, {12, 3, 2}}}, space_to_depth},
     {"mirror", {{"x", F32, 1, {31}}}, "", {{"y", F32, 1, {31}}}, mirror},
+    {"hardmax", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {7, 13}}}, hardmax},
+    {"argmin2d", {{"x", F32, 3, {3, 5, 7}}}, "", {{"at", DT_I64, 1, {3}}}, argmin2d},
+    {"pad1", {{"x", F32, 1, {13}}}, "--scalar before=2 --scalar after=3", {{"y", F32, 1, {18}}}, pad1},
+    {"pool", {{"x", F32, 1, {13}}}, "--scalar k=3 --scalar s=2", {{"y", F32, 1, {6}}, {"at", DT_I64, 1, {6}}},
+     pool},
     {"softmax", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {7, 13}}}, softmax},
     {"layernorm", {{"x", F32, 2, {7, 13}}, {"g", F32, 1, {13}}, {"b", F32, 1, {13}}}, "--scalar eps=1e-5",
      {{"y", F32, 2, {7, 13}}, {"mean", F32, 1, {7}}, {"rstd", F32, 1, {7}}}, layernorm},

@@ -192,3 +192,29 @@ Test(tkc_run, bad_arguments)
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         remove(files[i]), free(files[i]);
 }
+
+/* Output shapes computed from integer scalars (--scalar), argmax, and a
+ * violated `requires` reported before anything runs, on both targets. */
+Test(tkc_run, scalar_shapes_and_requires)
+{
+    const char *src_text = "kernel pool(x: f32[H], k: i64, s: i64) -> (y: f32[(H - k) / s + 1], "
+                           "at: i64[(H - k) / s + 1])\n    requires k >= 1, s >= 1, H >= k {\n"
+                           "    y[i] = max(x[i * s + r] for r in 0..k);\n"
+                           "    at[i] = argmax(x[i * s + r] for r in 0..k);\n}\n";
+    char *src = write_temp_file(src_text, strlen(src_text), ".tk");
+    float x[7] = {1, 3, 3, -2, 5, 0, 5};
+    char *in = write_npy(DT_F32, 1, (int64_t[]){7}, x), *log;
+    for (int t = 0; t < 2; t++) {
+        const char *target = t ? "cpu" : "interp";
+        int st = tkc(&log, "%s --in x=%s --scalar k=3 --scalar s=2 --print --target %s", src, in, target);
+        cr_assert_eq(st, 0, "%s", log);
+        cr_assert_str_eq(log, "y: f32[3]\n[3, 5, 5]\nat: i64[3]\n[1, 2, 0]\n");
+        free(log);
+        expect_fail("tkc: error: pool: requires s >= 1, but s = 0\n", "%s --in x=%s --scalar k=3 --scalar s=0 "
+                    "--target %s", src, in, target);
+        expect_fail("tkc: error: pool: requires H >= k, but H = 7, k = 8\n", "%s --in x=%s --scalar k=8 "
+                    "--scalar s=1 --target %s", src, in, target);
+    }
+    remove(src), remove(in);
+    free(src), free(in);
+}

@@ -113,3 +113,14 @@ Test(errors, cache_misuse)
     expect_schedule_error(SOFTMAX "schedule softmax for cpu { xs = x.cache_read(local); xs.compute_at(y, d); }",
                           "softmax", "cannot compute 'xs' at loop 'd': the loop does not read 'x'");
 }
+
+Test(errors, rfactor_of_an_arg_reduction)
+{
+    expect_schedule_error("kernel am(x: f32[N]) -> y: i64 { y = argmax(x[k] for k); }\n"
+                          "schedule am for cpu { r = y.rfactor(k, kf); }",
+                          "am", "cannot rfactor loop 'k' of 'y': it is the loop of an argmax, which cannot be "
+                          "split (its result is the first index of the extreme value)");
+    expect_schedule_error("kernel am(x: f32[N]) -> y: i64 { y = argmin(x[k] for k); }\n"
+                          "schedule am for cpu { y.vectorize(k); }",
+                          "am", "cannot vectorize reduction loop 'k' of 'y'");
+}

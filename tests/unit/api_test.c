@@ -167,3 +167,32 @@ Test(api, launch_errors)
     tk_module_destroy(m);
     tk_context_destroy(ctx);
 }
+
+/* Output shapes from integer scalars, and a violated `requires` reported by
+ * tk_kernel_output_shapes before any shape is computed. */
+Test(api, output_shapes_from_scalars_and_requires)
+{
+    tk_context *ctx;
+    cr_assert_eq(tk_context_create(NULL, &ctx), TK_OK);
+    tk_module *m = compile_ok(ctx, "kernel pad1(x: f32[N], before: i64, after: i64) -> y: f32[before + N + after]\n"
+                                   "    requires before >= 0, after >= 0 {\n    y[i] = x[i - before] ?? 0.0;\n}\n");
+    tk_kernel *k;
+    cr_assert_eq(tk_module_kernel(m, "pad1", &k), TK_OK);
+    float xb[5] = {0};
+    int64_t xshape[1] = {5};
+    DLTensor x = tensor(xb, 1, xshape, NULL);
+    const DLTensor *ins[3] = {&x, NULL, NULL};
+    tk_scalar sc[3] = {{.dtype = {0, 0, 0}}, {.dtype = {kDLInt, 64, 1}, .value.i = 2},
+                       {.dtype = {kDLInt, 64, 1}, .value.i = 4}};
+    tk_args args = {ins, sc, NULL};
+    int32_t ranks[1];
+    int64_t shapes[TK_MAX_RANK];
+    cr_assert_eq(tk_kernel_output_shapes(k, &args, ranks, shapes), TK_OK, "%s", tk_last_error());
+    cr_assert_eq(ranks[0], 1);
+    cr_assert_eq(shapes[0], 11);
+    sc[2].value.i = -7;
+    cr_assert_eq(tk_kernel_output_shapes(k, &args, ranks, shapes), TK_ERR_LAUNCH);
+    cr_assert_str_eq(tk_last_error(), "pad1: requires after >= 0, but after = -7");
+    tk_module_destroy(m);
+    tk_context_destroy(ctx);
+}
