@@ -238,6 +238,7 @@ bool sched_double_buffer(Sched *s, int32_t ti, SrcSpan at)
     if (ts->double_buf)
         return sched_error(s, at, "'%s' is already double-buffered", ts->name), false;
     ts->double_buf = true;
+    ts->double_buf_at = at;
     sched_record(s, "%s.double_buffer();", ts->name);
     return !ts->at_loop || sched_double_buffer_at(s, ti, at);
 }
@@ -248,10 +249,13 @@ bool sched_settle(Sched *s)
         SchedStage *ts = &s->stages.v[i];
         if (ts->pending && !sched_cache_materialize(s, (int32_t)i, NULL, ts->made_at))
             return false;
-        if (ts->double_buf && !ts->at_loop)
-            return sched_error(s, ts->made_at, "cannot double-buffer '%s': it is computed at the root, where there "
-                               "is no loop to pipeline; place it with %s.compute_at(consumer, loop)", ts->name,
-                               ts->name), false;
+        if (ts->double_buf && !ts->at_loop) {
+            Diag *d = sched_error(s, ts->double_buf_at, "cannot double-buffer '%s': it is computed at the root, "
+                                  "where there is no loop to pipeline; place it with %s.compute_at(consumer, loop)",
+                                  ts->name, ts->name);
+            diag_note(s->diags, d, ts->made_at, "'%s' is made here", ts->name);
+            return false;
+        }
     }
     return true;
 }
