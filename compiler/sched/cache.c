@@ -19,6 +19,7 @@
  *             compute(v) on slot v % 2 }
  *     free t
  */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 static IrBuffer *find_input(Sched *s, const char *name)
@@ -259,3 +260,28 @@ bool sched_settle(Sched *s)
     }
     return true;
 }
+
+/* ---- the directives (primitives.c) ---- */
+
+bool sched_check_double_buffer(SchedCheck *c, const SchedDirective *d)
+{
+    const SchedStageRef *r = sched_check_recv(c, d);
+    if (r->maker < 0 || c->plan->dirs.v[r->maker].prim->role != SP_CACHE_READ) {
+        diag_error(c->diags, d->at, "double_buffer applies to a cache stage (t = x.cache_read(scope)), and '%s' is "
+                   "not one", r->name);
+        return false;
+    }
+    return true;
+}
+
+bool sched_do_cache_read(Sched *s, SchedDirective *d)
+{
+    return sched_cache_read(s, d->recv_name, d->args[0].scope, d->made_name, d->at, &d->made);
+}
+
+bool sched_do_cache_write(Sched *s, SchedDirective *d)
+{
+    return sched_cache_write(s, d->stage, d->args[0].scope, d->made_name, d->at, &d->made);
+}
+
+bool sched_do_double_buffer(Sched *s, SchedDirective *d) { return sched_double_buffer(s, d->stage, d->at); }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "compiler/pipeline.h"
-#include "compiler/sched/sched_internal.h"
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/target_facts.h"
 
 /* Kernels whose loops exist only once the JIT knows a rank are checked at
@@ -27,22 +27,29 @@ static bool inst_key(const KernelInfo *k, InstKey *key)
     return true;
 }
 
-static bool has_schedule(const KernelInfo *k, const char *target)
+static AstSchedule *schedule_for(const KernelInfo *k, const char *target)
 {
     for (uint32_t i = 0; i < k->schedules.n; i++)
         if (!strcmp(k->schedules.v[i].target, target))
-            return true;
-    return false;
+            return k->schedules.v[i].ast;
+    return NULL;
 }
 
+/* A target whose scheduled loop IR no backend consumes yet, and a kernel
+ * whose loops exist only at instantiation, get their directives checked;
+ * the rest get the schedule (or the automatic one) applied. */
 static bool check_kernel(Ctx *c, KernelInfo *k)
 {
-    InstKey key;
-    if (!inst_key(k, &key))
-        return true;
-    bool ok = true;
+    InstKey key = {DT_ERROR};
+    bool ok = true, lowers = inst_key(k, &key);
     for (const SchedTarget *t = sched_targets(); t->name; t++) {
-        if (!t->applies_loop_schedules || (!has_schedule(k, t->name) && !t->has_auto_schedule))
+        AstSchedule *sc = schedule_for(k, t->name);
+        if (!t->applies_loop_schedules || !lowers) {
+            if (sc)
+                ok &= sched_check_schedule(&c->arena, &c->diags, k, sc, NULL) != NULL;
+            continue;
+        }
+        if (!sc && !t->has_auto_schedule)
             continue;
         IrCtx ic;
         ir_ctx_init(&ic, &c->arena, k->sym, &c->diags);
