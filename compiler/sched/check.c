@@ -134,7 +134,7 @@ static bool typed_arg(SchedCheck *c, SchedDirective *d, SchedArgKind k, AstExpr 
             return false;
         }
         a->name = c->plan->refs.v[r].name;
-        a->count = r;
+        a->ref = r;
         if (r == d->recv) {
             diag_error(c->diags, e->span, "'%s' cannot be computed at itself", recv);
             return false;

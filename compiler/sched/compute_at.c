@@ -424,7 +424,7 @@ bool sched_check_compute_at(SchedCheck *c, const SchedDirective *d)
 {
     if (!sched_check_not_output(c, d))
         return false;
-    const SchedStageRef *p = sched_check_recv(c, d), *cs = &c->plan->refs.v[d->args[0].count];
+    const SchedStageRef *p = sched_check_recv(c, d), *cs = &c->plan->refs.v[d->args[0].ref];
     if (p->stage >= 0 && cs->stage >= 0 && !reads(c->k, (uint32_t)cs->stage, (uint32_t)p->stage, 0)) {
         diag_error(c->diags, d->args[0].span, "'%s' does not read '%s', so '%s' cannot be computed at one of its "
                    "loops", cs->name, p->name, p->name);

@@ -29,7 +29,7 @@ static int32_t placed_at(const Order *o, int32_t ref)
         if (d->recv == ref && in_variant(o, d) && d->prim->role == SP_PLACEMENT)
             for (uint32_t j = 0; j < d->nargs; j++)
                 if (d->args[j].kind == SA_STAGE)
-                    consumer = (int32_t)d->args[j].count;
+                    consumer = d->args[j].ref;
     }
     return consumer;
 }

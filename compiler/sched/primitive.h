@@ -35,6 +35,7 @@ typedef struct SchedArg {
     SchedFactor  factor;   /* SA_FACTOR */
     int64_t      count;    /* SA_COUNT */
     MemScope     scope;    /* SA_SCOPE */
+    int32_t      ref;      /* SA_STAGE: index into SchedPlan.refs */
     LoopId       loop;     /* SA_LOOP, SA_STAGE_LOOP: set when the directive applies */
 } SchedArg;
 
