@@ -4,6 +4,7 @@
  * for adding a primitive (docs/schedules.md) followed with a test-only one. */
 #include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
+#include "compiler/sched/sched_order.h"
 #include "tests/sched/sched_util.h"
 
 /* sema, then the schedules applied without code generation; the first
@@ -158,4 +159,38 @@ Test(check, mark_changes_nothing)
     cr_expect_str_eq(x, y, "mark changed the loop IR");
     free(x), free(y);
     ctx_free(&c1), ctx_free(&c2);
+}
+
+/* The order comes from dependencies: consumers first, a stage's placement
+ * before its loops, a made stage with the stage it depends on, followed
+ * through any number of makers. */
+Test(check, order_from_dependencies)
+{
+    const char *src = SOFTMAX "schedule softmax for cpu {\n"
+                              "  m.split(d, 8, dO, dI);\n"
+                              "  mf = m.rfactor(dI, lane);\n"
+                              "  mf.vectorize(lane);\n"
+                              "  m.compute_at(y, n);\n"
+                              "  xs = x.cache_read(local);\n"
+                              "  xs.compute_at(y, n);\n"
+                              "  y.parallel(n);\n"
+                              "}\n";
+    Ctx c;
+    ctx_init(&c);
+    AstProgram *p = lang_load_string(&c, "t.tk", src, strlen(src));
+    cr_assert(p && sema_check(&c, p));
+    KernelInfo *k = launch_find_kernel(p, "softmax");
+    SchedPlan *plan = sched_check_schedule(&c.arena, &c.diags, k, k->schedules.v[0].ast, NULL);
+    cr_assert(plan);
+    SchedDirective **v;
+    uint32_t n = sched_order(&c.arena, k, plan, -1, &v, NULL);
+    cr_assert_eq(n, 7);
+    const char *want[] = {"y.parallel", "m.compute_at", "m.split", "m.rfactor", "mf.vectorize", "x.cache_read",
+                          "xs.compute_at"};
+    for (uint32_t i = 0; i < n; i++) {
+        char got[64];
+        snprintf(got, sizeof got, "%s.%s", v[i]->recv_name, v[i]->prim->name);
+        cr_expect_str_eq(got, want[i], "position %u", i);
+    }
+    ctx_free(&c);
 }
