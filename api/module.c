@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "compiler/sched/sched.h"
 
 static tk_diagnostic record(tk_module *m, const Diag *d)
 {
@@ -63,7 +64,7 @@ static void keep_kernels(tk_module *m)
 static tk_status finish(tk_context *ctx, tk_module *m, tk_module **out)
 {
     if (m->prog)
-        m->ok = sema_check(&m->c, m->prog);
+        m->ok = sema_check(&m->c, m->prog) && sched_check_program(&m->c, m->prog);
     keep_diagnostics(m);
     if (m->c.arena.oom) {
         tk_module_destroy(m);

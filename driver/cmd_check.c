@@ -2,13 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compiler/sched/sched.h"
 #include "driver/commands.h"
 #include "lang/lang.h"
 
 static const char help[] =
     "usage: tkc check FILE...\n"
-    "Parses and checks each .tk file (and what it imports) and prints every\n"
-    "error as file:line:col: error: message. Exit status 1 if any file has an error.\n";
+    "Parses and checks each .tk file (and what it imports), applies each\n"
+    "schedule (and the automatic one) to the loop IR without generating code,\n"
+    "and prints every error as file:line:col: error: message with the source\n"
+    "line. Exit status 1 if any file has an error.\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -26,8 +29,8 @@ int cmd_check(int argc, char **argv)
         Ctx c;
         ctx_init(&c);
         AstProgram *p = lang_load_file(&c, argv[i]);
-        if (p)
-            sema_check(&c, p);
+        if (p && sema_check(&c, p))
+            sched_check_program(&c, p);
         diag_render(&c.diags, stderr);
         if (c.diags.nerr || c.arena.oom)
             status = 1;

@@ -12,6 +12,7 @@
 
 #include "backend-cpu/cpu.h"
 #include "compiler/interp/interp.h"
+#include "compiler/sched/sched.h"
 #include "driver/commands.h"
 #include "lang/lang.h"
 #include "support/npy.h"
@@ -679,7 +680,7 @@ int cmd_run(int argc, char **argv)
     Ctx c;
     ctx_init(&c);
     AstProgram *p = lang_load_file(&c, o.file);
-    bool ok = p && sema_check(&c, p);
+    bool ok = p && sema_check(&c, p) && sched_check_program(&c, p);
     diag_render(&c.diags, stderr);
     KernelInfo *k = ok ? pick_kernel(p, &o) : NULL;
     if (c.arena.oom)

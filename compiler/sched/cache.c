@@ -19,6 +19,7 @@
  *             compute(v) on slot v % 2 }
  *     free t
  */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 static IrBuffer *find_input(Sched *s, const char *name)
@@ -238,6 +239,7 @@ bool sched_double_buffer(Sched *s, int32_t ti, SrcSpan at)
     if (ts->double_buf)
         return sched_error(s, at, "'%s' is already double-buffered", ts->name), false;
     ts->double_buf = true;
+    ts->double_buf_at = at;
     sched_record(s, "%s.double_buffer();", ts->name);
     return !ts->at_loop || sched_double_buffer_at(s, ti, at);
 }
@@ -248,10 +250,38 @@ bool sched_settle(Sched *s)
         SchedStage *ts = &s->stages.v[i];
         if (ts->pending && !sched_cache_materialize(s, (int32_t)i, NULL, ts->made_at))
             return false;
-        if (ts->double_buf && !ts->at_loop)
-            return sched_error(s, ts->made_at, "cannot double-buffer '%s': it is computed at the root, where there "
-                               "is no loop to pipeline; place it with %s.compute_at(consumer, loop)", ts->name,
-                               ts->name), false;
+        if (ts->double_buf && !ts->at_loop) {
+            Diag *d = sched_error(s, ts->double_buf_at, "cannot double-buffer '%s': it is computed at the root, "
+                                  "where there is no loop to pipeline; place it with %s.compute_at(consumer, loop)",
+                                  ts->name, ts->name);
+            diag_note(s->diags, d, ts->made_at, "'%s' is made here", ts->name);
+            return false;
+        }
     }
     return true;
 }
+
+/* ---- the directives (primitives.c) ---- */
+
+bool sched_check_double_buffer(SchedCheck *c, const SchedDirective *d)
+{
+    const SchedStageRef *r = sched_check_recv(c, d);
+    if (r->maker < 0 || c->plan->dirs.v[r->maker].prim->role != SP_CACHE_READ) {
+        diag_error(c->diags, d->at, "double_buffer applies to a cache stage (t = x.cache_read(scope)), and '%s' is "
+                   "not one", r->name);
+        return false;
+    }
+    return true;
+}
+
+bool sched_do_cache_read(Sched *s, SchedDirective *d)
+{
+    return sched_cache_read(s, d->recv_name, d->args[0].scope, d->made_name, d->at, &d->made);
+}
+
+bool sched_do_cache_write(Sched *s, SchedDirective *d)
+{
+    return sched_cache_write(s, d->stage, d->args[0].scope, d->made_name, d->at, &d->made);
+}
+
+bool sched_do_double_buffer(Sched *s, SchedDirective *d) { return sched_double_buffer(s, d->stage, d->at); }

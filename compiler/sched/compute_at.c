@@ -4,6 +4,7 @@
  * buffer from bounds inference over the consumer loop's body, clamped to the
  * producer's domain, and frees it at the end of that body. */
 #include "compiler/passes/bounds_infer.h"
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 bool sched_root_nest(Sched *s, SchedStage *p, RootNest *r)
@@ -394,3 +395,66 @@ bool sched_compute_root(Sched *s, int32_t pi, SrcSpan at)
     sched_record(s, "%s.compute_root();", p->name); /* lowering computes every stage at the root already */
     return true;
 }
+
+/* ---- the directives (primitives.c) ---- */
+
+bool sched_check_not_output(SchedCheck *c, const SchedDirective *d)
+{
+    const StageInfo *st = sched_check_stage(c, sched_check_recv(c, d));
+    if (st && st->is_output) {
+        diag_error(c->diags, d->at, "'%s' is an output; it is always computed at the root", st->name);
+        return false;
+    }
+    return true;
+}
+
+/* Does kernel stage `consumer` read `producer`, directly or through others? */
+static bool reads(const KernelInfo *k, uint32_t consumer, uint32_t producer, uint32_t depth)
+{
+    if (depth > k->stages.n)
+        return false;
+    const StageInfo *st = &k->stages.v[consumer];
+    for (uint32_t i = 0; i < st->deps.n; i++)
+        if (st->deps.v[i] == producer || reads(k, st->deps.v[i], producer, depth + 1))
+            return true;
+    return false;
+}
+
+bool sched_check_compute_at(SchedCheck *c, const SchedDirective *d)
+{
+    if (!sched_check_not_output(c, d))
+        return false;
+    const SchedStageRef *p = sched_check_recv(c, d), *cs = &c->plan->refs.v[d->args[0].ref];
+    if (p->stage >= 0 && cs->stage >= 0 && !reads(c->k, (uint32_t)cs->stage, (uint32_t)p->stage, 0)) {
+        diag_error(c->diags, d->args[0].span, "'%s' does not read '%s', so '%s' cannot be computed at one of its "
+                   "loops", cs->name, p->name, p->name);
+        return false;
+    }
+    return true;
+}
+
+bool sched_check_compute_inline(SchedCheck *c, const SchedDirective *d)
+{
+    if (!sched_check_not_output(c, d))
+        return false;
+    const SchedStageRef *r = sched_check_recv(c, d);
+    const StageInfo *st = sched_check_stage(c, r);
+    if (st && (st->is_reduction || st->rvars.n)) {
+        diag_error(c->diags, d->at, "cannot inline '%s': it contains a reduction; use compute_at", r->name);
+        return false;
+    }
+    if (r->maker >= 0) {
+        diag_error(c->diags, d->at, "cannot inline '%s': only a stage of the kernel can be inlined", r->name);
+        return false;
+    }
+    return true;
+}
+
+bool sched_do_compute_at(Sched *s, SchedDirective *d)
+{
+    return sched_compute_at(s, d->stage, sched_stage(s, d->args[0].name), d->args[1].loop, d->at);
+}
+
+bool sched_do_compute_inline(Sched *s, SchedDirective *d) { return sched_compute_inline(s, d->stage, d->at); }
+
+bool sched_do_compute_root(Sched *s, SchedDirective *d) { return sched_compute_root(s, d->stage, d->at); }

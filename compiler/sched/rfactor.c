@@ -13,6 +13,7 @@
  * still have its init directly outside its reduction loops (the default
  * nest, or after reorders among reduction loops). Sums of floats are
  * reassociated: results agree within rounding (docs/schedules.md). */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 #include "lang/intrinsics.h"
 
@@ -247,4 +248,9 @@ bool sched_rfactor(Sched *s, int32_t stage, LoopId k, const char *kf, const char
         *out = ri;
     sched_record(s, "%s = %s.rfactor(%s, %s);", name, st->name, kn, kf);
     return true;
+}
+
+bool sched_do_rfactor(Sched *s, SchedDirective *d)
+{
+    return sched_rfactor(s, d->stage, d->args[0].loop, d->args[1].name, d->made_name, d->at, &d->made);
 }

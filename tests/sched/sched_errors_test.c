@@ -1,5 +1,6 @@
-/* Schedule errors that need the loop IR (sema reports the name and arity
- * errors): exact messages at the directive, with notes where they help. */
+/* Schedule errors that need the loop IR (the checker, compiler/sched/check.c,
+ * reports the name, kind and arity errors; sched_check_test.c): exact
+ * messages at the directive, with notes where they help. */
 #include "tests/sched/sched_util.h"
 
 
@@ -60,9 +61,9 @@ Test(errors, fuse_not_adjacent)
                           "cannot fuse 'j' with 'i': 'i' is not the only statement directly inside 'j'");
 }
 
-Test(errors, sema_already_reports)
+Test(errors, loop_arguments)
 {
-    /* reported by sema, with the location of the primitive; not duplicated here */
+    /* loops resolve against the loop table as the earlier directives left it */
     expect_schedule_error(MATMUL "schedule matmul for cpu { c.vectorize(k); }", "matmul",
                           "cannot vectorize reduction loop 'k' of 'c'");
     expect_schedule_error(MATMUL "schedule matmul for cpu { c.parallel(k); }", "matmul",
@@ -88,7 +89,6 @@ Test(errors, double_buffer_misuse)
 
 Test(errors, rfactor_misuse)
 {
-    /* sema reports rfactor of a pure loop; the scheduler reports the rest */
     expect_schedule_error(MATMUL "schedule matmul for cpu { cf = c.rfactor(j, jf); }", "matmul",
                           "rfactor needs a reduction loop, and 'j' is not one");
     expect_schedule_error(MATMUL "schedule matmul for cpu { c.reorder(k, j); cf = c.rfactor(k, kf); }", "matmul",

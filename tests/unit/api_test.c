@@ -104,6 +104,31 @@ Test(api, diagnostics_as_records_and_text)
     tk_context_destroy(ctx);
 }
 
+/* A schedule error is found at compile time (the schedule is applied to the
+ * loop IR without generating code) and comes back as located records. */
+Test(api, schedule_errors_as_records)
+{
+    tk_context *ctx;
+    cr_assert_eq(tk_context_create(NULL, &ctx), TK_OK);
+    const char *bad = "kernel k(x: f32[N]) -> y: f32[N] {\n    y[i] = x[i] * 2.0;\n}\n"
+                      "schedule k for cpu {\n    t = x.cache_read(local);\n    t.double_buffer();\n}\n";
+    tk_module *m = NULL;
+    cr_assert_eq(tk_compile_string(ctx, "sched.tk", bad, strlen(bad), &m), TK_ERR_COMPILE);
+    cr_assert_not_null(m);
+    cr_assert_eq(tk_module_diagnostic_count(m), 2); /* the error and a note at the cache_read */
+    const tk_diagnostic *d = tk_module_diagnostic(m, 0);
+    cr_assert_eq(d->level, TK_DIAG_ERROR);
+    cr_assert_eq(d->line, 6);
+    cr_assert_eq(d->col, 7);
+    cr_assert(strstr(d->message, "cannot double-buffer 't': it is computed at the root"), "%s", d->message);
+    d = tk_module_diagnostic(m, 1);
+    cr_assert_eq(d->level, TK_DIAG_NOTE);
+    cr_assert_eq(d->line, 5);
+    cr_assert(strstr(tk_last_error(), "sched.tk:6:7: error: cannot double-buffer"), "%s", tk_last_error());
+    tk_module_destroy(m);
+    tk_context_destroy(ctx);
+}
+
 Test(api, launch_softmax_on_strided_input)
 {
     tk_context *ctx;
