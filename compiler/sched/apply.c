@@ -161,7 +161,20 @@ static bool scope_arg(Sched *s, AstExpr *a, MemScope *out)
     return sched_error(s, a->span, "unknown memory scope '%s'", nm), false;
 }
 
+static bool run_directive(Sched *s, Directive *d);
+
+/* One directive; with verification on (ir_verify_enabled, the test
+ * suites), the IR is checked after it. */
 static bool run(Sched *s, Directive *d)
+{
+    if (!run_directive(s, d))
+        return false;
+    if (ir_verify_enabled() && !ir_verify(s->c, sched_finish(s)))   /* with the prologue of factor lets */
+        return ir_ice(s->c, d->call->span, "the IR is malformed after %s.%s", d->recv, d->call->method);
+    return true;
+}
+
+static bool run_directive(Sched *s, Directive *d)
 {
     AstSchedCall *m = d->call;
     AstExpr **a = m->args.v;
