@@ -279,9 +279,7 @@ void cg_loop(CodeGen *g, IrVar *var, LLVMValueRef lo, LLVMValueRef end, Stmt *bo
     LLVMValueRef iv = LLVMBuildPhi(g->b, g->t_i64, var->name);
     uint32_t mark = g->fn->nvars;
     cg_bind_var(g, var, iv);
-    g->depth++;
     cg_stmt(g, body);
-    g->depth--;
     cg_unbind_vars(g, mark);
     LLVMValueRef next = LLVMBuildNSWAdd(g->b, iv, cg_i64(g, 1), "next");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);

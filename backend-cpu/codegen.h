@@ -55,7 +55,6 @@ typedef struct CodeGen {
     const char      **asserts;  /* messages, in code order */
     uint32_t          nasserts, capasserts;
     uint32_t          nparallel;
-    uint32_t          depth;        /* loops around the statement being emitted */
     bool              in_parallel;  /* emitting an outlined parallel body */
     LLVMValueRef      used[64];     /* vector math declarations (llvm.compiler.used) */
     uint32_t          nused;

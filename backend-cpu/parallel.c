@@ -123,9 +123,7 @@ void cg_parallel_for(CodeGen *g, Stmt *s)
         cg_add_attr(g, body, 3 + i, "noalias", 0);
     CgFn *saved = cg_begin_fn(g, body);
     bool was = g->in_parallel;
-    uint32_t depth = g->depth;
     g->in_parallel = true;
-    g->depth = 1;
     for (uint32_t i = 0; i < nv; i++)
         cg_bind_var(g, outer->vars[i].var, LLVMGetParam(body, 2 + nb + i));
     for (uint32_t i = 0; i < nb; i++) {
@@ -137,7 +135,6 @@ void cg_parallel_for(CodeGen *g, Stmt *s)
     LLVMBuildRet(g->b, LLVMConstInt(g->t_i32, CPU_OK, 0));
     cg_finish_fn(g, saved);
     g->in_parallel = was;
-    g->depth = depth;
 
     /* chunk(closure, lo, hi): unpacks the closure and calls body */
     LLVMTypeRef ct[3] = {g->t_ptr, g->t_i64, g->t_i64};
