@@ -2,6 +2,7 @@
  * rebound inside their scope, loads and stores only to arguments or live
  * allocations with one index per dimension, Alloc/Free paired in one
  * sequence, and consistent types. Runs after lowering in every test. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,8 +333,15 @@ bool ir_verify_enabled(void)
 #ifdef TK_VERIFY_IR
     return true;
 #else
-    const char *e = getenv("TK_VERIFY_IR");
-    return e && *e && strcmp(e, "0") != 0;
+    /* read once: compiles on several threads ask, nobody sets it later */
+    static _Atomic int on = -1;
+    int v = atomic_load_explicit(&on, memory_order_relaxed);
+    if (v < 0) {
+        const char *e = getenv("TK_VERIFY_IR");
+        v = e && *e && strcmp(e, "0") != 0;
+        atomic_store_explicit(&on, v, memory_order_relaxed);
+    }
+    return v;
 #endif
 }
 
