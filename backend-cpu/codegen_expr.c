@@ -239,10 +239,8 @@ static LLVMValueRef binary(CodeGen *g, Expr *e)
 
 static LLVMValueRef plain_load(CodeGen *g, CgBuf *cb, Expr *e)
 {
-    LLVMValueRef idx[CPU_ABI_MAX_RANK];
-    for (uint32_t i = 0; i < e->u.load.nidx && i < CPU_ABI_MAX_RANK; i++)
-        idx[i] = cg_expr(g, e->u.load.idx[i]);
-    LLVMValueRef v = LLVMBuildLoad2(g->b, cg_mem_type(g, cb->buf->ty), cg_elem_ptr(g, cb, idx), "");
+    LLVMValueRef off = cg_expr(g, e->u.load.idx[0]);
+    LLVMValueRef v = LLVMBuildLoad2(g->b, cg_mem_type(g, cb->buf->ty), cg_elem_ptr(g, cb, off), "");
     LLVMSetAlignment(v, (unsigned)dtype_size(cb->buf->ty));
     return cg_from_mem(g, cb->buf->ty, v);
 }

@@ -16,7 +16,7 @@
 
 /* Bumped whenever the generated code changes for the same loop IR: part of
  * the disk cache key. */
-#define CPU_CODEGEN_VERSION "3"
+#define CPU_CODEGEN_VERSION "4"
 
 typedef struct KernelNode {
     CpuKernel          k;
@@ -33,8 +33,15 @@ struct CpuBackend {
     CpuStats        stats;
 };
 
-/* Heap buffers of generated code (runtime symbols tk_cpu_malloc/free). */
-static void *cpu_malloc(int64_t n) { return n > 0 ? malloc((size_t)n) : NULL; }
+/* Heap buffers of generated code (runtime symbols tk_cpu_malloc/free),
+ * aligned to IR_LOCAL_ALIGN bytes as the loop IR promises local buffers. */
+static void *cpu_malloc(int64_t n)
+{
+    if (n <= 0 || (uint64_t)n > SIZE_MAX - IR_LOCAL_ALIGN)
+        return NULL;
+    size_t sz = ((size_t)n + IR_LOCAL_ALIGN - 1) / IR_LOCAL_ALIGN * IR_LOCAL_ALIGN;
+    return aligned_alloc(IR_LOCAL_ALIGN, sz);
+}
 static void  cpu_free(void *p) { free(p); }
 
 CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
@@ -133,7 +140,8 @@ static Func *lower(CpuBackend *be, KernelInfo *k, const InstKey *key, Arena *a, 
 {
     IrCtx ic;
     /* the kernel's cpu schedule, or the automatic one (docs/schedules.md) */
-    PipelineOpts po = {.verify = true, .target = "cpu", .auto_schedule = true, .vector_bits = be->target.vec_bits};
+    PipelineOpts po = {.verify = true, .target = "cpu", .auto_schedule = true, .vector_bits = be->target.vec_bits,
+                       .passes = &pass_list_cpu, .pass_opts = {.auto_parallel = be->target.auto_parallel}};
     if (key)
         po.key = *key;
     if (mu)

@@ -34,6 +34,12 @@ const char *const ir_scope_name[SCOPE__COUNT] = {
 #undef X
 };
 
+const char *const ir_sync_name[] = {
+#define X(e, s) s,
+    IR_SYNC_KINDS(X)
+#undef X
+};
+
 void ir_ctx_init(IrCtx *c, Arena *a, SymCtx *sym, DiagSink *diags)
 {
     memset(c, 0, sizeof *c);
@@ -90,6 +96,9 @@ IrBuffer *ir_new_buffer(IrCtx *c, const char *name, DType ty, BufKind kind, MemS
         memcpy(sh, shape, rank * sizeof *sh);
     *b = (IrBuffer){.name = name, .id = c->nbufs++, .ty = ty, .kind = kind, .scope = scope, .rank = rank,
                     .shape = sh, .span = span};
+    b->align = kind == BUF_LOCAL ? IR_LOCAL_ALIGN : (uint32_t)dtype_size(ty);
+    if (!b->align)
+        b->align = 1;
     return b;
 }
 
@@ -344,6 +353,29 @@ Stmt *ir_assert(IrCtx *c, Expr *cond, const char *msg, SrcSpan loc)
     Stmt *s = new_stmt(c, SK_ASSERT, loc);
     s->u.assert_.cond = cond;
     s->u.assert_.msg = msg;
+    return s;
+}
+
+Stmt *ir_copy(IrCtx *c, IrBuffer *dst, Expr **dst_idx, IrBuffer *src, Expr **src_idx, Expr **extent, uint32_t n,
+              SrcSpan loc)
+{
+    Stmt *s = new_stmt(c, SK_COPY, loc);
+    s->u.copy.dst = dst;
+    s->u.copy.src = src;
+    s->u.copy.dst_idx = copy_exprs(c, dst_idx, dst->rank);
+    s->u.copy.ndst = dst->rank;
+    s->u.copy.src_idx = copy_exprs(c, src_idx, src->rank);
+    s->u.copy.nsrc = src->rank;
+    s->u.copy.extent = copy_exprs(c, extent, n);
+    s->u.copy.n = n;
+    return s;
+}
+
+Stmt *ir_sync(IrCtx *c, SyncKind kind, uint32_t event, SrcSpan loc)
+{
+    Stmt *s = new_stmt(c, SK_SYNC, loc);
+    s->u.sync.kind = kind;
+    s->u.sync.event = event;
     return s;
 }
 

@@ -1,27 +1,9 @@
-/* The only file that knows pass order (QBE main.c func()): lower, apply the
- * schedule for the target, then the loop-IR passes top to bottom, with
- * verification and dumps between. */
+/* The only file that knows stage order (QBE main.c func()): lower, apply
+ * the schedule for the target, then the target's loop-IR passes
+ * (compiler/passes/pass.h), with verification and dumps between. */
 #include <string.h>
 
 #include "compiler/pipeline.h"
-
-typedef struct PassCtx {
-    IrCtx      *c;
-    KernelInfo *k;
-} PassCtx;
-
-typedef struct Pass {
-    const char *name;
-    bool (*run)(PassCtx *, Func *);
-} Pass;
-
-static bool verify(PassCtx *p, Func *f) { return ir_verify(p->c, f); }
-
-/* Read top to bottom. Schedules, simplification, storage flattening and
- * the rest join here as they are written. */
-static const Pass passes[] = {
-    {"verify", verify},
-};
 
 static bool has_schedule(const KernelInfo *k, const char *target)
 {
@@ -33,11 +15,7 @@ static bool has_schedule(const KernelInfo *k, const char *target)
 
 static void dump(const PipelineOpts *o, IrCtx *c, const char *pass, const Func *f)
 {
-    if (!o->dump_after || (strcmp(o->dump_after, "all") != 0 && strcmp(o->dump_after, pass) != 0))
-        return;
-    FILE *out = o->dump ? o->dump : stderr;
-    fprintf(out, "// after %s\n", pass);
-    ir_print_func(out, c->a, f, 0);
+    pass_dump(o->dump_after, o->dump, c, pass, f);
 }
 
 Func *pipeline_run(IrCtx *c, KernelInfo *k, const PipelineOpts *o)
@@ -62,13 +40,14 @@ Func *pipeline_run(IrCtx *c, KernelInfo *k, const PipelineOpts *o)
         if (f->body != before)
             dump(o, c, "schedule", f);
     }
-    PassCtx pc = {c, k};
-    for (size_t i = 0; i < sizeof passes / sizeof *passes; i++) {
-        Stmt *before = f->body;
-        if (!passes[i].run(&pc, f))
-            return NULL;
-        if (f->body != before)
-            dump(o, c, passes[i].name, f);
-    }
+    PassOpts po = o->pass_opts;
+    po.verify = o->verify;
+    po.dump_after = o->dump_after;
+    po.dump = o->dump;
+    if (!passes_run(c, f, o->passes, &po))
+        return NULL;
+    /* the final check, always: a backend gets well-formed IR or nothing */
+    if (!ir_verify(c, f))
+        return NULL;
     return f;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "compiler/lower/lower.h"
+#include "compiler/passes/pass.h"
 #include "compiler/sched/sched.h"
 
 typedef struct PipelineOpts {
@@ -16,6 +17,8 @@ typedef struct PipelineOpts {
     Trace     **trace;       /* when set, receives the applied schedule (docs/schedules.md) */
     bool        auto_schedule; /* a kernel without a schedule for target gets sched_auto's */
     uint32_t    vector_bits;   /* for the automatic schedule: the target's widest vector (0: 256) */
+    const PassList *passes;    /* the target's loop-IR passes after the schedule (NULL: none) */
+    PassOpts    pass_opts;     /* their options; verify and dumps are taken from the fields above */
 } PipelineOpts;
 
 /* Lowers kernel k and runs the loop-IR passes in order. NULL after a

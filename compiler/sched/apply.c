@@ -47,7 +47,7 @@ static bool fresh_loop(Sched *s, int32_t stage, const SchedArg *a)
 
 /* Resolves the directive's receiver and loops against the tables as the
  * earlier directives left them, then runs its handler. */
-static bool run(Sched *s, SchedDirective *d)
+static bool run_directive(Sched *s, SchedDirective *d)
 {
     s->depth = d->depth;
     d->stage = sched_stage(s, d->recv_name);
@@ -74,6 +74,17 @@ static bool run(Sched *s, SchedDirective *d)
             return false;
     }
     return d->prim->apply(s, d);
+}
+
+/* One directive; with verification on (ir_verify_enabled, the test
+ * suites), the IR is checked after it. */
+static bool run(Sched *s, SchedDirective *d)
+{
+    if (!run_directive(s, d))
+        return false;
+    if (ir_verify_enabled() && !ir_verify(s->c, sched_finish(s))) /* with the prologue of factor lets */
+        return ir_ice(s->c, d->at, "the IR is malformed after %s.%s", d->recv_name, d->prim->name);
+    return true;
 }
 
 /* One variant: the top-level directives, plus those of specialize block

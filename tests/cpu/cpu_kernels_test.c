@@ -381,3 +381,27 @@ Test(cpu_kernels, scalar_dims_and_requires)
     for (size_t i = 0; i < sizeof SCALAR_DIMS / sizeof *SCALAR_DIMS; i++)
         check(&SCALAR_DIMS[i]);
 }
+
+/* Bulk copies (SK_COPY, made by cache_read / cache_write): a row memcpy
+ * when both sides have unit stride there, a strided element loop when not
+ * (the Fortran-order and padded layouts), tails of tiles by their extents;
+ * every dtype's memory form, bool and f16 included. */
+static const Spec BULK_COPIES[] = {
+    {"kernel twice<T>(x: T[M, N]) -> y: T[M, N] { y[i, j] = x[i, j] + x[i, j]; }\n"
+     "schedule twice for cpu { t = x.cache_read(local); }\n",
+     "twice", {DT_F32, DT_F64, DT_F16, DT_I8, DT_I64}, NULL, 40, false},
+    {"kernel flip(x: bool[M, N]) -> y: bool[M, N] { y[i, j] = !x[i, j]; }\n"
+     "schedule flip for cpu { t = y.cache_write(local); }\n",
+     "flip", {0}, NULL, 40, false},
+    {"kernel mm(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] { c[i, j] = sum(a[i, k] * b[k, j] for k); }\n"
+     "schedule mm for cpu {\n  c.tile(i, j, 8, 16, io, jo, ii, ji);\n  c.split(k, 8, ko, ki);\n"
+     "  c.reorder(io, jo, ko, ii, ki, ji);\n  pa = a.cache_read(local);\n  pa.compute_at(c, ko);\n"
+     "  pa.double_buffer();\n}\n",
+     "mm", {0}, NULL, 40, false},
+};
+
+Test(cpu_kernels, bulk_copies)
+{
+    for (size_t i = 0; i < sizeof BULK_COPIES / sizeof *BULK_COPIES; i++)
+        check(&BULK_COPIES[i]);
+}
