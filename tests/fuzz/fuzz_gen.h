@@ -32,7 +32,7 @@
 enum { FZ_MAXAX = 4, FZ_MAXIN = 4, FZ_MAXT = FZ_MAXIN + MAXST, FZ_MAXRED = 16 };
 
 typedef struct FzTensor {
-    char  name[8];
+    char  name[16];
     DType t;
     int   ax[FZ_MAXAX], rank; /* the kernel axes of its dimensions, in order */
     bool  input, readable;    /* readable: later stages may index it by its axes */
@@ -40,12 +40,12 @@ typedef struct FzTensor {
 } FzTensor;
 
 typedef struct FzKernel {
-    char     name[8];
+    char     name[16];
     int      nax;
     char     ext[FZ_MAXAX][4];      /* extent of each axis: "A" or "3" */
     FzTensor t[FZ_MAXT];            /* inputs, then stages */
     int      nt, nin;
-    char     scal[2][8];
+    char     scal[2][16];
     DType    scal_t[2];
     int      nscal, nred;
 } FzKernel;
@@ -377,7 +377,7 @@ static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, si
         if (c == 0)
             snprintf(k->ext[a], 4, "%s", lits[rnd(r, 3)]);
         else if (c == 1 && a)
-            snprintf(k->ext[a], 4, "%s", k->ext[rnd(r, (uint32_t)a)]);
+            memcpy(k->ext[a], k->ext[rnd(r, (uint32_t)a)], sizeof k->ext[a]);
         else
             snprintf(k->ext[a], 4, "%s", syms[a]);
     }
@@ -387,7 +387,7 @@ static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, si
     out(b, len, "kernel %s(", name);
     for (int i = 0; i < nin; i++) {
         FzTensor *x = &k->t[k->nt++];
-        snprintf(x->name, 8, "x%d", i);
+        snprintf(x->name, sizeof x->name, "x%d", i);
         x->t = i == 0 || rnd(r, 3) ? kt : fz_dtype(r);
         x->input = x->readable = x->exact = true;
         int axes[FZ_MAXAX];
@@ -408,7 +408,7 @@ static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, si
     k->nin = k->nt;
     k->nscal = (int)rnd(r, 3);
     for (int i = 0; i < k->nscal; i++) {
-        snprintf(k->scal[i], 8, "s%d", i);
+        snprintf(k->scal[i], sizeof k->scal[i], "s%d", i);
         k->scal_t[i] = rnd(r, 2) ? kt : fz_dtype(r);
         out(b, len, ", %s: %s", k->scal[i], dtype_name(k->scal_t[i]));
     }
@@ -425,7 +425,7 @@ static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, si
     for (int si = 0; si < nmid + nout && kd.nst < MAXST; si++) {
         bool output = si >= nmid;
         FzTensor *y = &k->t[k->nt];
-        snprintf(y->name, 8, output ? "y%d" : "t%d", output ? si - nmid : si);
+        snprintf(y->name, sizeof y->name, output ? "y%d" : "t%d", output ? si - nmid : si);
         y->t = rnd(r, 4) ? kt : fz_dtype(r);
         y->readable = true;
         int axes[FZ_MAXAX], rank;
@@ -558,7 +558,7 @@ static inline int fz_program(Rng *r, FzKernel *ks, int maxk, char *buf, size_t l
     sched[0] = 0;
     int n = 1 + (int)rnd(r, (uint32_t)maxk);
     for (int i = 0; i < n; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "k%d", i);
         fz_kernel(r, &ks[i], name, &b, &len, &sb, &slen);
     }
