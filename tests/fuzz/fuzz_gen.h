@@ -19,9 +19,11 @@
  *
  * Values stay exact where the order of a float reduction may change: a
  * stage that divides, takes a square root or a sigmoid (or reads one that
- * does) is "inexact", and only exact float sums may be rfactored by the
- * random schedule, so CPU and interpreter agree within the documented
- * tolerance. Each kernel gets a random legal cpu schedule (tests/sched/
+ * does) is "inexact", and only exact float sums may be rfactored or have
+ * their reduction loops reordered by the random schedule, so CPU and
+ * interpreter agree within the documented tolerance (the fuzzer gives such
+ * kernels no special values: an infinity or a huge value makes any sum
+ * depend on its order). Each kernel gets a random legal cpu schedule (tests/sched/
  * sched_gen.h) or none (the automatic schedule). */
 #ifndef TK_TEST_FUZZ_GEN_H
 #define TK_TEST_FUZZ_GEN_H
@@ -48,6 +50,7 @@ typedef struct FzKernel {
     char     scal[2][16];
     DType    scal_t[2];
     int      nscal, nred;
+    bool     reorders_floats; /* its schedule may change the order of a float reduction */
 } FzKernel;
 
 /* The variables in scope while an expression is drawn. */
@@ -536,12 +539,15 @@ static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, si
         for (int i = 0; i < k->nin; i++)
             if (st.reads[i] && rnd(r, 2))
                 sd->cache = k->t[i].name;
-        /* reassociation (rfactor) only where the values are exact */
+        /* a float reduction's order changes (rfactor, reordered reduction
+         * loops) only where the values are exact */
         bool fl = dtype_is_float(y->t);
-        sd->no_rfactor = fl && (!st.exact || strcmp(st.op, "sum") || y->t == DT_F16 || y->t == DT_BF16);
+        sd->fixed_order = fl && (!st.exact || strcmp(st.op, "sum") || y->t == DT_F16 || y->t == DT_BF16);
     }
     out(b, len, ") -> %s%s%s {\n%s}\n\n", nout > 1 ? "(" : "", outs, nout > 1 ? ")" : "", body);
     if (rnd(r, 3)) {
+        for (int i = 0; i < kd.nst; i++)
+            k->reorders_floats |= dtype_is_float(k->t[k->nin + i].t) && !kd.st[i].fixed_order;
         char *s0 = *sb;
         sched_gen(r, &kd, *sb, *slen);
         size_t n = strlen(s0);

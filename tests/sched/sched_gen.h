@@ -25,7 +25,9 @@ typedef struct StDesc {
     bool        output, inlinable;
     const char *cache;      /* an input this stage reads directly (cache_read at its loops), or NULL */
     bool        temp;       /* its reduction is part of a larger expression (held in a temporary) */
-    bool        no_rfactor; /* its results are compared exactly: no reassociation */
+    bool        fixed_order; /* its results are compared exactly: no rfactor, and its
+                                reduction loops keep their order (float sums and
+                                products depend on it) */
 } StDesc;
 
 typedef struct KDesc {
@@ -127,7 +129,7 @@ static inline void stage_ops(Rng *r, const StDesc *st, char **b, size_t *len, in
             }
             out(b, len, ");\n");
             *c = nc;
-        } else if (op == 3 && R.n >= 2) {
+        } else if (op == 3 && R.n >= 2 && !st->fixed_order) {
             int i = (int)rnd(r, (uint32_t)R.n - 1);
             out(b, len, " %s.reorder(%s, %s);\n", st->name, R.name[i + 1], R.name[i]);
             char t[16];
@@ -168,13 +170,20 @@ static inline void stage_ops(Rng *r, const StDesc *st, char **b, size_t *len, in
             int j = (int)rnd(r, (uint32_t)i + 1), t = perm[i];
             perm[i] = perm[j], perm[j] = t;
         }
+        if (st->fixed_order) /* the reduction loops (indices >= P.n) in their order */
+            for (int i = 0; i < all.n; i++)
+                for (int j = i + 1; j < all.n; j++)
+                    if (perm[i] >= P.n && perm[j] >= P.n && perm[j] < perm[i]) {
+                        int t = perm[i];
+                        perm[i] = perm[j], perm[j] = t;
+                    }
         out(b, len, " %s.reorder(", st->name);
         for (int i = 0; i < all.n; i++)
             out(b, len, "%s%s", i ? ", " : "", all.name[perm[i]]);
         out(b, len, ");\n");
         /* P keeps its names; its first and last stay what parallel and
          * vectorize use (legal wherever they are in the nest) */
-    } else if (extra >= 2 && !st->no_rfactor) {
+    } else if (extra >= 2 && !st->fixed_order) {
         int p = (int)rnd(r, (uint32_t)R.n);
         int id = (*fresh)++;
         out(b, len, " rf%d = %s.rfactor(%s, kf%d);\n", id, st->name, R.name[p], id);
