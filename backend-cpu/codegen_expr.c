@@ -182,8 +182,17 @@ static LLVMValueRef minmax(CodeGen *g, bool max, DType t, LLVMValueRef a, LLVMVa
 {
     LLVMTypeRef ty = LLVMTypeOf(a);
     LLVMValueRef args[2] = {a, b};
-    if (dtype_is_float(t))   /* IEEE maxNum / minNum: C fmax / fmin */
-        return cg_intrinsic(g, max ? "llvm.maxnum" : "llvm.minnum", &ty, 1, args, 2);
+    if (dtype_is_float(t)) {
+        /* IEEE maxNum / minNum (C fmax / fmin) with -0 < +0: llvm.maxnum
+         * may return either zero, so equal operands combine their bits
+         * (max: -0 only if both are; min: -0 if either is). */
+        LLVMValueRef r = cg_intrinsic(g, max ? "llvm.maxnum" : "llvm.minnum", &ty, 1, args, 2);
+        LLVMTypeRef it = ty == g->t_f64 ? g->t_i64 : g->t_i32;
+        LLVMValueRef ia = LLVMBuildBitCast(g->b, a, it, ""), ib = LLVMBuildBitCast(g->b, b, it, "");
+        LLVMValueRef bits = max ? LLVMBuildAnd(g->b, ia, ib, "") : LLVMBuildOr(g->b, ia, ib, "");
+        LLVMValueRef tie = LLVMBuildFCmp(g->b, LLVMRealOEQ, a, b, "");
+        return LLVMBuildSelect(g->b, tie, LLVMBuildBitCast(g->b, bits, ty, ""), r, "");
+    }
     const char *name = is_unsigned(t) ? (max ? "llvm.umax" : "llvm.umin") : (max ? "llvm.smax" : "llvm.smin");
     return cg_intrinsic(g, name, &ty, 1, args, 2);
 }

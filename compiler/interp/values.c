@@ -183,17 +183,19 @@ Val val_cast(DType to, DType from, Val x)
     return (Val){.i = (int64_t)d};
 }
 
+/* Float max/min: a NaN operand is ignored (C fmax/fmin) and -0 < +0, which
+ * fmax/fmin leave open (docs/semantics.md; the compiled code agrees). */
 static Val maxv(DType t, Val a, Val b)
 {
     if (dtype_is_float(t))
-        return (Val){.f = fmax(a.f, b.f)};
+        return (Val){.f = a.f == b.f ? (signbit(a.f) ? b.f : a.f) : fmax(a.f, b.f)};
     return a.i >= b.i ? a : b;
 }
 
 static Val minv(DType t, Val a, Val b)
 {
     if (dtype_is_float(t))
-        return (Val){.f = fmin(a.f, b.f)};
+        return (Val){.f = a.f == b.f ? (signbit(a.f) ? a.f : b.f) : fmin(a.f, b.f)};
     return a.i <= b.i ? a : b;
 }
 

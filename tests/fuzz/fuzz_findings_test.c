@@ -59,3 +59,22 @@ Test(findings, empty_output_minimized)
                   "schedule copy for cpu {\n y.vectorize(i);\n}\n",
                   kernels);
 }
+
+/* Program 14 of seed 1: `max` of -0.0 and +0.0 was -0.0 on the interpreter
+ * (C fmax returns its first operand on a tie) and +0.0 in compiled code
+ * (llvm.maxnum may return either), so dividing by it gave -inf on one
+ * target and +inf on the other. Signed zeros now order -0 < +0 (IEEE
+ * 754-2019 maximumNumber / minimumNumber) on both. */
+Test(findings, max_min_of_signed_zeros)
+{
+    static const char *const kernels[] = {"k", NULL};
+    check_program("kernel k(x: f32[A], z: f64[A]) -> (y: f32[A], v: f32[A], w: f64[A], u: f32[A], s: f32, t: f32) {\n"
+                  "    y[i] = 1.0 / min(max(x[i], -0.0), 0.0);\n"
+                  "    v[i] = 1.0 / max(min(x[i], 0.0), -0.0);\n"
+                  "    w[i] = 1.0 / min(0.0, max(-0.0, z[i]));\n"
+                  "    u[i] = 1.0 / max(-0.0, min(0.0, x[i]));\n"
+                  "    s = 1.0 / max(min(x[r], 0.0) * 0.0 for r);\n"
+                  "    t = 1.0 / min(max(x[r], 0.0) * -0.0 for r);\n"
+                  "}\n",
+                  kernels);
+}
