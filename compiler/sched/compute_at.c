@@ -370,7 +370,12 @@ bool sched_compute_inline(Sched *s, int32_t pi, SrcSpan at)
     for (uint32_t k = 0; k < si->rank; k++)
         if (st->u.store.idx[k]->kind != EK_VAR || st->u.store.idx[k]->u.var != vars[k])
             return ir_ice(c, at, "compute_inline: '%s' is not stored at its index variables", p->name);
-    Inline in = {.s = s, .buf = p->buf, .si = si, .vars = vars, .value = st->u.store.value};
+    /* storing into an f16/bf16 buffer rounds the value; its inlined uses
+     * must round it too (a cast from f32 does; one to its own type does not) */
+    Expr *value = st->u.store.value;
+    if (p->buf->ty == DT_F16 || p->buf->ty == DT_BF16)
+        value = ir_cast(c, p->buf->ty, ir_cast(c, DT_F32, value, at), at);
+    Inline in = {.s = s, .buf = p->buf, .si = si, .vars = vars, .value = value};
     in.m.c = c;
     in.m.expr[EK_LOAD] = on_inline_load;
     s->f->body = mut_stmt(&in.m, without(s, &rn));

@@ -78,3 +78,29 @@ Test(findings, max_min_of_signed_zeros)
                   "}\n",
                   kernels);
 }
+
+/* Program 7 of seed 2013 (long run): the automatic schedule inlined a bf16
+ * stage into its consumer, and the inlined value was not rounded to bf16
+ * as the stage's store rounds it, so u8(t[i]) was 1 (1.999 in f32) where
+ * the interpreter gives 2 (2.0 in bf16). */
+Test(findings, inlined_half_stage_rounds)
+{
+    static const char *const kernels[] = {"b", "h", "auto_b", NULL};
+    check_program("kernel b(x: bf16[A]) -> y: u8[A] {\n"
+                  "    t[i] = x[i] * 0.999 + 1.0;\n"
+                  "    y[i] = u8(t[i]);\n"
+                  "}\n"
+                  "schedule b for cpu {\n t.compute_inline();\n}\n"
+                  "kernel h(x: f16[A], z: f16[A]) -> (y: i32[A], w: f32[A]) {\n"
+                  "    t[i] = x[i] * 0.9999 + 1.0;\n"
+                  "    y[i] = i32(t[i]);\n"
+                  "    w[i] = f32(t[i]) - f32(z[i]);\n"
+                  "}\n"
+                  "schedule h for cpu {\n t.compute_inline();\n}\n"
+                  "kernel auto_b(x: bf16[A, B], s: bf16) -> y: u8[A, B] {\n"
+                  "    t[i, j] = x[i, j] - sqrt(abs(x[A - 1 - i, j]));\n"
+                  "    u[i, j] = x[i, j] + sigmoid((t[i, j + 1] ?\? 0.75) / t[i, j]);\n"
+                  "    y[i, j] = u8(u[i, j]);\n"
+                  "}\n",
+                  kernels);
+}
