@@ -575,12 +575,13 @@ static bool compare(const char *name, const NpyArray *got, const NpyArray *want)
         double y = dtype_is_float(want->dtype) ? b.f : (double)b.i;
         if (isnan(x) && isnan(y))
             continue;
-        double d = x == y ? 0 : fabs(x - y);   /* equal infinities: 0 */
-        if (isnan(d))
-            d = INFINITY;
-        double rel = d == 0 ? 0 : d / fmax(fabs(y), 1e-300);
+        /* an infinity or a NaN matches only itself (equal infinities: 0);
+         * rtol * |inf| would accept any value */
+        bool special = isinf(x) || isinf(y) || isnan(x) || isnan(y);
+        double d = x == y ? 0 : special ? INFINITY : fabs(x - y);
+        double rel = d == 0 ? 0 : special ? INFINITY : d / fmax(fabs(y), 1e-300);
         max_abs = fmax(max_abs, d), max_rel = fmax(max_rel, rel);
-        ok &= d <= atol + rtol * fabs(y);
+        ok &= special ? d == 0 : d <= atol + rtol * fabs(y);
     }
     printf("check %s: max abs error %.3g, max rel error %.3g (%s: rel %g, abs %g): %s\n", name, max_abs, max_rel,
            dtype_name(got->dtype), rtol, atol, ok ? "ok" : "FAILED");
