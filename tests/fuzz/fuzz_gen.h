@@ -365,10 +365,9 @@ static inline void fz_shuffle(Rng *r, int *v, int n)
     }
 }
 
-/* Draws kernel `name` into *k, appends its source at *b and the schedule
- * (if any) at *sb. */
-static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, size_t *len, char **sb,
-                             size_t *slen)
+/* The axes, inputs and scalar parameters of kernel `name`, and the start
+ * of its header; returns the kernel's main dtype. */
+static inline DType fz_params(Rng *r, FzKernel *k, const char *name, char **b, size_t *len)
 {
     memset(k, 0, sizeof *k);
     snprintf(k->name, sizeof k->name, "%s", name);
@@ -415,6 +414,136 @@ static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, si
         k->scal_t[i] = rnd(r, 2) ? kt : fz_dtype(r);
         out(b, len, ", %s: %s", k->scal[i], dtype_name(k->scal_t[i]));
     }
+    return kt;
+}
+
+/* The axes of the next stage into y: any subset for an output, those of a
+ * tensor already defined for an intermediate stage (which it then reads
+ * plainly). */
+static inline void fz_stage_axes(Rng *r, FzKernel *k, FzTensor *y, bool output)
+{
+    int *axes = y->ax;
+    if (output) {
+        for (int a = 0; a < k->nax; a++)
+            axes[a] = a;
+        fz_shuffle(r, axes, k->nax);
+        y->rank = (int)rnd(r, (uint32_t)k->nax + 1);
+        if (rnd(r, 2)) /* mostly in axis order */
+            for (int i = 0; i < y->rank; i++)
+                for (int j = i + 1; j < y->rank; j++)
+                    if (axes[j] < axes[i]) {
+                        int t = axes[i];
+                        axes[i] = axes[j], axes[j] = t;
+                    }
+    } else {
+        int cand[FZ_MAXT], n = 0;
+        for (int i = 0; i < k->nt; i++)
+            if (k->t[i].readable && k->t[i].rank)
+                cand[n++] = i;
+        const FzTensor *anchor = &k->t[cand[rnd(r, (uint32_t)n)]];
+        y->rank = anchor->rank;
+        memcpy(axes, anchor->ax, sizeof y->ax);
+        if (rnd(r, 3) == 0)
+            fz_shuffle(r, axes, y->rank);
+    }
+}
+
+/* The declaration of output y in the kernel's header. */
+static inline void fz_declare_output(Rng *r, const FzKernel *k, FzTensor *y, char **ob, size_t *ol, bool first)
+{
+    out(ob, ol, "%s%s: %s", first ? "" : ", ", y->name, dtype_name(y->t));
+    if (!y->rank) {
+        y->readable = false; /* 0-d outputs are not read back */
+        return;
+    }
+    out(ob, ol, "[");
+    for (int d = 0; d < y->rank; d++) {
+        char dim[32];
+        bool plain;
+        out(ob, ol, "%s%s", d ? ", " : "", fz_out_dim(r, k->ext[y->ax[d]], dim, sizeof dim, &plain));
+        y->readable &= plain;
+    }
+    out(ob, ol, "]");
+}
+
+/* The statement defining y (its variables in sc); returns whether its
+ * right-hand side is one reduction. */
+static inline bool fz_statement(FzGen *g, const FzScope *sc, const FzTensor *y, bool output)
+{
+    FzKernel *k = g->k;
+    out(&g->b, &g->len, "    %s", y->name);
+    if (y->rank) {
+        out(&g->b, &g->len, "[");
+        for (int d = 0; d < y->rank; d++)
+            out(&g->b, &g->len, "%s%s", d ? ", " : "", sc->var[y->ax[d]]);
+        out(&g->b, &g->len, "]");
+    }
+    out(&g->b, &g->len, " = ");
+    bool whole = (y->rank == 0 || rnd(g->r, 5) < 2) && fz_reduction(g, sc, y->t, 2, true, !output);
+    if (!whole) {
+        int ai = -1;
+        if (!output) /* the anchor: a plain read of a tensor over exactly these axes */
+            for (int i = 0; i < k->nt && ai < 0; i++)
+                if (k->t[i].readable && k->t[i].rank == y->rank && fz_in_scope(sc, &k->t[i]))
+                    ai = i;
+        if (ai >= 0 && rnd(g->r, 3)) {
+            static const char *const comb[] = {" + ", " * ", " - "};
+            out(&g->b, &g->len, "(");
+            fz_access(g, sc, ai, y->t, true);
+            out(&g->b, &g->len, "%s", comb[rnd(g->r, 3)]);
+            fz_expr(g, sc, y->t, 3);
+            out(&g->b, &g->len, ")");
+        } else if (ai >= 0) {
+            fz_access(g, sc, ai, y->t, true);
+        } else {
+            fz_expr(g, sc, y->t, 3);
+        }
+    }
+    out(&g->b, &g->len, ";\n");
+    return whole;
+}
+
+/* The schedule generator's description of stage y (index idx of kd). */
+static inline void fz_describe(Rng *r, const FzKernel *k, KDesc *kd, const FzStage *st, const FzTensor *y,
+                               const FzScope *sc, bool whole, bool output)
+{
+    static char names[MAXST][2][FZ_MAXAX + 1][8]; /* StDesc strings: [stage][pure/red][i] */
+    int idx = kd->nst++;
+    StDesc *sd = &kd->st[idx];
+    sd->name = y->name;
+    for (int d = 0; d < y->rank; d++) {
+        snprintf(names[idx][0][d], 8, "%s", sc->var[y->ax[d]]);
+        sd->pure[d] = names[idx][0][d];
+    }
+    bool simple = st->nreductions == 1 && st->nred_vars;
+    for (int v = 0; simple && v < st->nred_vars && v < 4; v++) {
+        snprintf(names[idx][1][v], 8, "%s", st->red_vars[v]);
+        sd->red[v] = names[idx][1][v];
+    }
+    /* f16/bf16 reductions accumulate in an f32 temporary */
+    sd->temp = !whole || y->t == DT_F16 || y->t == DT_BF16;
+    int nr = 0;
+    for (int i = k->nin; i < k->nt - 1; i++)
+        if (st->reads[i])
+            sd->reads[nr++] = i - k->nin;
+    sd->reads[nr] = -1;
+    sd->output = output;
+    sd->inlinable = !output && st->nreductions == 0;
+    for (int i = 0; i < k->nin; i++)
+        if (st->reads[i] && rnd(r, 2))
+            sd->cache = k->t[i].name;
+    /* a float reduction's order changes (rfactor, reordered reduction
+     * loops) only where the values are exact */
+    bool fl = dtype_is_float(y->t);
+    sd->fixed_order = fl && (!st->exact || strcmp(st->op, "sum") || y->t == DT_F16 || y->t == DT_BF16);
+}
+
+/* Draws kernel `name` into *k, appends its source at *b and the schedule
+ * (if any) at *sb. */
+static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, size_t *len, char **sb,
+                             size_t *slen)
+{
+    DType kt = fz_params(r, k, name, b, len);
     /* stages: drawn first (outputs are declared in the header) */
     int nmid = (int)rnd(r, 4), nout = 1 + (int)rnd(r, 2);
     char body[8192], outs[512];
@@ -424,125 +553,28 @@ static inline void fz_kernel(Rng *r, FzKernel *k, const char *name, char **b, si
     KDesc kd;
     memset(&kd, 0, sizeof kd);
     kd.name = k->name;
-    static char names[MAXST][2][FZ_MAXAX + 1][8]; /* StDesc strings: [stage][pure/red][i] */
     for (int si = 0; si < nmid + nout && kd.nst < MAXST; si++) {
         bool output = si >= nmid;
         FzTensor *y = &k->t[k->nt];
         snprintf(y->name, sizeof y->name, output ? "y%d" : "t%d", output ? si - nmid : si);
         y->t = rnd(r, 4) ? kt : fz_dtype(r);
         y->readable = true;
-        int axes[FZ_MAXAX], rank;
-        if (output) {
-            for (int a = 0; a < k->nax; a++)
-                axes[a] = a;
-            fz_shuffle(r, axes, k->nax);
-            rank = (int)rnd(r, (uint32_t)k->nax + 1);
-            if (rnd(r, 2)) /* mostly in axis order */
-                for (int i = 0; i < rank; i++)
-                    for (int j = i + 1; j < rank; j++)
-                        if (axes[j] < axes[i]) {
-                            int t = axes[i];
-                            axes[i] = axes[j], axes[j] = t;
-                        }
-        } else { /* the axes of a tensor already defined, which it reads plainly */
-            int cand[FZ_MAXT], n = 0;
-            for (int i = 0; i < k->nt; i++)
-                if (k->t[i].readable && k->t[i].rank)
-                    cand[n++] = i;
-            const FzTensor *anchor = &k->t[cand[rnd(r, (uint32_t)n)]];
-            rank = anchor->rank;
-            memcpy(axes, anchor->ax, sizeof axes);
-            if (rnd(r, 3) == 0)
-                fz_shuffle(r, axes, rank);
-        }
-        y->rank = rank;
-        memcpy(y->ax, axes, sizeof axes);
+        fz_stage_axes(r, k, y, output);
         FzScope sc;
         memset(&sc, 0, sizeof sc);
-        for (int d = 0; d < rank; d++)
-            snprintf(sc.var[axes[d]], 8, "i%d", axes[d]);
-        /* the header's declaration of an output */
-        if (output) {
-            out(&ob, &ol, "%s%s: %s", ob == outs ? "" : ", ", y->name, dtype_name(y->t));
-            if (rank) {
-                out(&ob, &ol, "[");
-                for (int d = 0; d < rank; d++) {
-                    char dim[32];
-                    bool plain;
-                    out(&ob, &ol, "%s%s", d ? ", " : "", fz_out_dim(r, k->ext[axes[d]], dim, sizeof dim, &plain));
-                    y->readable &= plain;
-                }
-                out(&ob, &ol, "]");
-            } else {
-                y->readable = false; /* 0-d outputs are not read back */
-            }
-        }
-        /* the statement */
+        for (int d = 0; d < y->rank; d++)
+            snprintf(sc.var[y->ax[d]], 8, "i%d", y->ax[d]);
+        if (output)
+            fz_declare_output(r, k, y, &ob, &ol, ob == outs);
         FzStage st;
         memset(&st, 0, sizeof st);
         st.exact = true;
         FzGen g = {r, k, &st, bb, bl};
-        out(&g.b, &g.len, "    %s", y->name);
-        if (rank) {
-            out(&g.b, &g.len, "[");
-            for (int d = 0; d < rank; d++)
-                out(&g.b, &g.len, "%s%s", d ? ", " : "", sc.var[axes[d]]);
-            out(&g.b, &g.len, "]");
-        }
-        out(&g.b, &g.len, " = ");
-        bool whole_reduction = (rank == 0 || rnd(r, 5) < 2) && fz_reduction(&g, &sc, y->t, 2, true, !output);
-        if (!whole_reduction) {
-            int ai = -1;
-            if (!output) /* the anchor: a plain read of a tensor over exactly these axes */
-                for (int i = 0; i < k->nt && ai < 0; i++)
-                    if (k->t[i].readable && k->t[i].rank == rank && fz_in_scope(&sc, &k->t[i]))
-                        ai = i;
-            if (ai >= 0 && rnd(r, 3)) {
-                static const char *const comb[] = {" + ", " * ", " - "};
-                out(&g.b, &g.len, "(");
-                fz_access(&g, &sc, ai, y->t, true);
-                out(&g.b, &g.len, "%s", comb[rnd(r, 3)]);
-                fz_expr(&g, &sc, y->t, 3);
-                out(&g.b, &g.len, ")");
-            } else if (ai >= 0) {
-                fz_access(&g, &sc, ai, y->t, true);
-            } else {
-                fz_expr(&g, &sc, y->t, 3);
-            }
-        }
-        out(&g.b, &g.len, ";\n");
+        bool whole = fz_statement(&g, &sc, y, output);
         bb = g.b, bl = g.len;
         y->exact = st.exact;
         k->nt++;
-        /* its description for the schedule generator */
-        StDesc *sd = &kd.st[kd.nst];
-        int idx = kd.nst++;
-        sd->name = y->name;
-        for (int d = 0; d < rank; d++) {
-            snprintf(names[idx][0][d], 8, "%s", sc.var[axes[d]]);
-            sd->pure[d] = names[idx][0][d];
-        }
-        bool simple = st.nreductions == 1 && st.nred_vars;
-        for (int v = 0; simple && v < st.nred_vars && v < 4; v++) {
-            snprintf(names[idx][1][v], 8, "%s", st.red_vars[v]);
-            sd->red[v] = names[idx][1][v];
-        }
-        /* f16/bf16 reductions accumulate in an f32 temporary */
-        sd->temp = !whole_reduction || y->t == DT_F16 || y->t == DT_BF16;
-        int nr = 0;
-        for (int i = k->nin; i < k->nt - 1; i++)
-            if (st.reads[i])
-                sd->reads[nr++] = i - k->nin;
-        sd->reads[nr] = -1;
-        sd->output = output;
-        sd->inlinable = !output && st.nreductions == 0;
-        for (int i = 0; i < k->nin; i++)
-            if (st.reads[i] && rnd(r, 2))
-                sd->cache = k->t[i].name;
-        /* a float reduction's order changes (rfactor, reordered reduction
-         * loops) only where the values are exact */
-        bool fl = dtype_is_float(y->t);
-        sd->fixed_order = fl && (!st.exact || strcmp(st.op, "sum") || y->t == DT_F16 || y->t == DT_BF16);
+        fz_describe(r, k, &kd, &st, y, &sc, whole, output);
     }
     out(b, len, ") -> %s%s%s {\n%s}\n\n", nout > 1 ? "(" : "", outs, nout > 1 ? ")" : "", body);
     if (rnd(r, 3)) {
