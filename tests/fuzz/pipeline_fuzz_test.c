@@ -5,10 +5,11 @@
  * primes, non-multiples of 16) and layouts; outputs must agree within the
  * `tkc run --check` tolerances and launch errors must be the same.
  *
- * TK_FUZZ_SEED and TK_FUZZ_COUNT (programs; defaults below),
- * TK_FUZZ_FIRST (index of the first program) and TK_FUZZ_SECONDS (stop
- * after this long) set the run, TK_FUZZ_PRINT=1 prints every program; a failure prints the program and the
- * environment that replays it alone. scripts/fuzz.sh runs long campaigns. */
+ * TK_FUZZ_SEED and TK_FUZZ_COUNT (programs; defaults below), TK_FUZZ_FIRST
+ * (index of the first program) and TK_FUZZ_SECONDS (stop after this long)
+ * set the run; TK_FUZZ_PRINT=1 prints every program before it runs. A
+ * failure prints the program and the environment that replays it alone.
+ * scripts/fuzz.sh runs long campaigns. */
 #include <time.h>
 
 #include "tests/fuzz/fuzz_gen.h"
