@@ -104,3 +104,18 @@ Test(findings, inlined_half_stage_rounds)
                   "}\n",
                   kernels);
 }
+
+/* The harness itself: an output's guard bytes notice a write outside its
+ * elements (compiled code is not instrumented by ASan). */
+Test(harness, guard_notices_writes_outside_an_output)
+{
+    for (int layout = 0; layout < LAY__COUNT; layout++) {
+        int64_t shape[2] = {3, 5}, last[2] = {2, 4};
+        Ten *x = fuzz_guarded(DT_F32, 2, shape, layout);
+        memset(ten_ptr(x, last), 0, 4);
+        cr_expect_eq(fuzz_guard_broken(x), -1, "layout %d", layout);
+        ten_ptr(x, last)[4] = 0; /* the first byte after the last element */
+        cr_expect_geq(fuzz_guard_broken(x), 0, "layout %d", layout);
+        ten_free(x);
+    }
+}

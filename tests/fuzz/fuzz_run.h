@@ -37,6 +37,49 @@ static inline void fuzz_tolerance(DType t, double *rtol, double *atol)
     *atol = t == DT_F64 ? 1e-14 : t == DT_F32 ? 1e-6 : t == DT_F16 ? 1e-3 : t == DT_BF16 ? 1e-2 : 0;
 }
 
+/* Compiled code is not instrumented by ASan, so an output gets guard
+ * bytes: its allocation grows by FUZZ_GUARD bytes on each side, and every
+ * byte that is not an element (guards, the gaps of a padded layout) must
+ * still hold FUZZ_FILL after the launch. */
+enum { FUZZ_GUARD = 256, FUZZ_FILL = 0x5a };
+
+static inline size_t fuzz_span(const Ten *x)
+{
+    int64_t n = 1;
+    for (int a = 0; a < x->dl.ndim; a++)
+        n += (x->shape[a] > 0 ? x->shape[a] - 1 : 0) * x->strides[a];
+    return x->dl.byte_offset + (size_t)(n + 1) * dtype_size(x->t);
+}
+
+static inline Ten *fuzz_guarded(DType t, int ndim, const int64_t *shape, int layout)
+{
+    Ten *x = ten_make(t, ndim, shape, layout);
+    size_t span = fuzz_span(x);
+    char *mem = malloc(span + 2 * FUZZ_GUARD);
+    memset(mem, FUZZ_FILL, span + 2 * FUZZ_GUARD);
+    free(x->alloc);
+    x->alloc = x->dl.data = mem;
+    x->dl.byte_offset += FUZZ_GUARD;
+    return x;
+}
+
+/* The first byte of x outside its elements that was written, or -1. */
+static inline int64_t fuzz_guard_broken(const Ten *x)
+{
+    size_t size = fuzz_span(x) + FUZZ_GUARD, es = dtype_size(x->t);
+    char *elem = calloc(size, 1);
+    int64_t idx[TK_MAX_RANK] = {0}, bad = -1;
+    if (ten_numel(x))
+        do
+            memset(elem + (ten_ptr(x, idx) - x->alloc), 1, es);
+        while (ten_next(x, idx));
+    for (size_t i = 0; i < size && bad < 0; i++)
+        if (!elem[i] && (unsigned char)x->alloc[i] != FUZZ_FILL)
+            bad = (int64_t)i - FUZZ_GUARD;
+    free(elem);
+    return bad;
+}
+
 /* Compiled code as tk_launch runs it; unlike cpu_util.h's cpu_launch a
  * compile failure is a finding reported in err, not an abort. */
 static inline bool fuzz_launch_cpu(CpuBackend *be, Ctx *c, KernelInfo *k, const LaunchArgs *la, bool *compiled, char *err,
@@ -100,7 +143,7 @@ static inline bool fuzz_run_case(CpuBackend *be, Ctx *c, KernelInfo *k, const in
     bool shaped = interp_output_shapes(k, &la, dt, rank, shapes, err, sizeof err);
     for (uint32_t j = 0; j < no && shaped; j++) {
         ref[j] = ten_make(dt[j], rank[j], shapes[j], LAY_C);
-        got[j] = ten_make(dt[j], rank[j], shapes[j], layout);
+        got[j] = fuzz_guarded(dt[j], rank[j], shapes[j], layout);
         /* an element the compiled code does not write shows up */
         int64_t idx[TK_MAX_RANK] = {0};
         if (ten_numel(got[j]))
@@ -127,6 +170,14 @@ static inline bool fuzz_run_case(CpuBackend *be, Ctx *c, KernelInfo *k, const in
         } else if (ok_ref != ok_got || (!ok_ref && strcmp(err, err2))) {
             snprintf(msg, msglen, "interpreter: %s; cpu: %s", ok_ref ? "ok" : err, ok_got ? "ok" : err2);
             ok = false;
+        }
+        for (uint32_t j = 0; j < no && ok; j++) {
+            int64_t at = fuzz_guard_broken(got[j]);
+            if (at >= 0) {
+                snprintf(msg, msglen, "cpu wrote outside output %s: byte %lld from its allocation's start",
+                         k->outputs.v[j].name, (long long)at);
+                ok = false;
+            }
         }
         for (uint32_t j = 0; j < no && ok && ok_ref; j++) {
             int64_t idx[TK_MAX_RANK] = {0};
