@@ -106,9 +106,9 @@ static void fuzz_program(CpuBackend *be, uint64_t seed, uint64_t index, Tally *t
 /* The seeded run of the test suite: about a minute in each of the normal
  * and the ASan builds on 2 cores, with other programs in each. */
 #if defined(__SANITIZE_ADDRESS__)
-enum { DEFAULT_SEED = 2, DEFAULT_COUNT = 30 };
+enum { DEFAULT_SEED = 2, DEFAULT_COUNT = 80 };
 #else
-enum { DEFAULT_SEED = 1, DEFAULT_COUNT = 60 };
+enum { DEFAULT_SEED = 1, DEFAULT_COUNT = 120 };
 #endif
 
 Test(pipeline_fuzz, cpu_agrees_with_the_interpreter, .timeout = 7200)
