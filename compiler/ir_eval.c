@@ -172,6 +172,8 @@ static double call(Eval *ev, const Expr *e)
     case INTR_FLOOR: return floor(v[0]);
     case INTR_CEIL: return ceil(v[0]);
     case INTR_ROUND: return nearbyint(v[0]);
+    case INTR_TRUNC: return trunc(v[0]);
+    case INTR_FMOD: return fmod(v[0], v[1]);
     case INTR_POW: return pow(v[0], v[1]);
     case INTR_ABS: return fabs(v[0]);
     case INTR_MAX: return v[0] > v[1] ? v[0] : v[1];

@@ -235,6 +235,7 @@ Token lex_next(Lexer *lx)
         "in"          { k = TK_IN;         goto word; }
         "specialize"  { k = TK_SPECIALIZE; goto word; }
         "requires"    { k = TK_REQUIRES;   goto word; }
+        "inf" | "nan" { k = TK_FLOAT;      goto number; } /* float literals spelled as words */
         [a-zA-Z_][a-zA-Z_0-9]* { k = TK_IDENT; goto word; }
 
         digit+        { k = TK_INT; goto number; }

@@ -219,6 +219,8 @@ Val val_intrinsic(int id, DType t, const Val *v)
     case INTR_FLOOR: r = floor(x); break;
     case INTR_CEIL: r = ceil(x); break;
     case INTR_ROUND: r = nearbyint(x); break; /* default mode: half to even */
+    case INTR_TRUNC: r = trunc(x); break;
+    case INTR_FMOD: r = fmod(x, v[1].f); break; /* exact: the sign of x, NaN for y == 0 */
     case INTR_POW: r = pow(x, v[1].f); break;
     default: r = 0; break;
     }

@@ -5,6 +5,7 @@
 #include "lang/sema/sema_internal.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 
 static const char type_list[] = "f32 f16 bf16 f64 i8 i16 i32 i64 u8 bool";
 
@@ -197,10 +198,13 @@ static void check_name(Sema *s, AstExpr *e)
     else if (s->fn)
         diag_error(sink(s), e->span, "unknown name '%s' in fn '%s' (an fn sees only its own parameters)", id,
                    s->fn->name);
-    else
+    else if (s->in_index) /* an index variable the left side does not declare */
         diag_error(sink(s), e->span,
                    "unknown name '%s'; a variable that appears only on the right must be bound by a reduction, "
                    "e.g. sum(... for %s)", id, id);
+    else
+        diag_error(sink(s), e->span, "unknown name '%s': not a parameter, dimension, stage or variable of kernel "
+                   "'%s'", id, s->k ? s->k->ast->name : "?");
 }
 
 static void check_unary(Sema *s, AstExpr *e)
@@ -399,10 +403,14 @@ static void check_call(Sema *s, AstExpr *e)
                    name, name);
     else if (!strcmp(name, "sum") || !strcmp(name, "prod"))
         diag_error(sink(s), e->span, "%s is a reduction: write %s(expr for k)", name, name);
-    else
-        diag_error(sink(s), e->u.call.callee_span,
-                   "unknown function '%s' (intrinsics: exp log sqrt rsqrt tanh erf sigmoid abs floor ceil round "
-                   "pow max min clamp select; casts: %s)", name, type_list);
+    else {
+        char names[512];
+        size_t at = 0;
+        for (int i = 0; i < INTR__COUNT && at < sizeof names; i++)
+            at += (size_t)snprintf(names + at, sizeof names - at, "%s%s", i ? " " : "", intrinsic_info[i].name);
+        diag_error(sink(s), e->u.call.callee_span, "unknown function '%s' (intrinsics: %s; casts: %s)", name, names,
+                   type_list);
+    }
 }
 
 /* Reports a variable whose name hides another one in scope. */
@@ -434,7 +442,9 @@ static void check_access(Sema *s, AstExpr *e)
             x->dtype = DT_I64;
             continue;
         }
+        s->in_index++;
         sema_expr(s, x);
+        s->in_index--;
         if (is_error(x)) {
             bad_index = true;
         } else if (x->untyped) {

