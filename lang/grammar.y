@@ -199,6 +199,7 @@ outputs(A) ::= LPAREN paramlist(L) RPAREN. { A = L; }
 %type type {AstType *}
 type(A) ::= IDENT(E). { A = mktype(ps, E, false, (AstExprVec){0}, E.span); }
 type(A) ::= IDENT(E) LBRACKET exprlist(D) RBRACKET(R). { A = mktype(ps, E, true, D, R.span); }
+type(A) ::= IDENT(E) LBRACKET RBRACKET(R). { A = mktype(ps, E, true, (AstExprVec){0}, R.span); } /* 0-d tensor */
 
 /* ---- kernel statements ------------------------------------------------ */
 
@@ -212,6 +213,14 @@ stmt(A) ::= IDENT(N) LBRACKET exprlist(I) RBRACKET ASSIGN expr(V) SEMI(E). {
     A->name = N.text;
     A->name_span = N.span;
     A->lhs = I;
+    A->has_brackets = true;
+    A->value = V;
+    A->span = span_join(N.span, E.span);
+}
+stmt(A) ::= IDENT(N) LBRACKET RBRACKET ASSIGN expr(V) SEMI(E). { /* sema: write name = ... */
+    A = arena_alloc(AR, sizeof *A);
+    A->name = N.text;
+    A->name_span = N.span;
     A->has_brackets = true;
     A->value = V;
     A->span = span_join(N.span, E.span);
@@ -306,6 +315,7 @@ expr(A) ::= LPAREN(L) expr(X) RPAREN(R). { A = paren(X, L.span, R.span); }
 /* postfix -> IDENT '(' [args] ')' | IDENT '[' args ']' | IDENT '(' expr 'for' genvars ')' */
 expr(A) ::= IDENT(F) LPAREN callargs(X) RPAREN(R). { A = ast_call(ps->c, F.span, F.text, X, R.span); }
 expr(A) ::= IDENT(T) LBRACKET exprlist(X) RBRACKET(R). { A = ast_access(ps->c, T.span, T.text, X, R.span); }
+expr(A) ::= IDENT(T) LBRACKET RBRACKET(R). { A = ast_access(ps->c, T.span, T.text, (AstExprVec){0}, R.span); } /* sema: write s */
 expr(A) ::= IDENT(F) LPAREN expr(B) FOR genvars(V) RPAREN(R). { A = ast_reduce(ps->c, F.span, F.text, B, V, R.span); }
 
 /* args -> expr { ',' expr } */

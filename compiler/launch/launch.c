@@ -91,7 +91,7 @@ static char *declared(const ParamInfo *p, char *buf, size_t len)
             at = strlen(buf);
         }
         if (at < len)
-            snprintf(buf + at, len - at, "]");
+            snprintf(buf + at, len - at, "%s", t->dims.n ? "]" : "[]"); /* f32[] is 0-d */
     }
     return buf;
 }

@@ -502,6 +502,9 @@ static void check_access(Sema *s, AstExpr *e)
                        "defined as name[...]", name, name);
             return;
         }
+    } else if (idx->n == 0 && rank == 0) {
+        diag_error(sink(s), e->span, "'%s' is a 0-d tensor: read it without brackets, as %s", name, name);
+        return;
     } else if (idx->n != rank) {
         diag_error(sink(s), e->span, "'%s' has %u dimension%s, but is indexed with %u", name, rank,
                    rank == 1 ? "" : "s", idx->n);
