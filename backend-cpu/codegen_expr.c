@@ -10,7 +10,7 @@
 
 #include "lang/intrinsics.h"
 
-static bool is_unsigned(DType t) { return t == DT_U8 || t == DT_BOOL; }
+static bool is_unsigned(DType t) { return dtype_is_unsigned(t) || t == DT_BOOL; }
 
 /* ---- f16 / bf16 ---------------------------------------------------------- */
 

@@ -235,9 +235,10 @@ Expr *lower_identity(Lower *L, RedOp op, DType ty, SrcSpan at)
     if (dtype_is_float(ty))
         return ir_float(L->c, ty, lo ? -INFINITY : INFINITY, at);
     int bits = (int)dtype_size(ty) * 8;
-    bool sgn = ty != DT_U8 && ty != DT_BOOL;
+    bool sgn = !dtype_is_unsigned(ty) && ty != DT_BOOL;
     int64_t min = sgn ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1))) : 0;
-    int64_t max = sgn ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1) : ((int64_t)1 << bits) - 1;
+    int64_t max = sgn ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1)
+                      : (int64_t)(bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1); /* u64: all ones */
     return ir_int(L->c, ty, lo ? min : max, at);
 }
 

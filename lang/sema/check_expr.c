@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static const char type_list[] = "f32 f16 bf16 f64 i8 i16 i32 i64 u8 bool";
+static const char type_list[] = "f32 f16 bf16 f64 i8 i16 i32 i64 u8 u16 u32 u64 bool";
 
 AstFn *sema_find_fn(Sema *s, const char *name)
 {

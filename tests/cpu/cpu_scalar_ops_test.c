@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-enum { MAX_OPS = 8 };
+enum { MAX_OPS = 12 };
 
 /* One element of the C reference: inputs and the output index. */
 typedef Val (*RefFn)(int out, const Val *in);
@@ -152,3 +152,59 @@ Test(scalar_ops, trunc_fmod_round_inf_nan_f64)
                {FLOATS, FLOATS}, {COUNT(FLOATS), COUNT(FLOATS)}, float_ops_ref64};
     run_case(&cs);
 }
+
+/* ---- unsigned integers ---------------------------------------------------- */
+
+/* Bits that wrap to the awkward values of every width: 0, 1, the maximum
+ * and one less, the top bit alone and with 1, the other widths' maxima. */
+static const Val UNSIGNED[] = {
+    I(0),          I(1),          I(2),          I(3),          I(7),           I(-1),
+    I(-2),         I(1u << 31),   I((1u << 31) + 1), I(1 << 15), I(65535),       I(4294967295u),
+    I(INT64_MIN),  I(INT64_MAX),  I(1000),       I(12345678901LL), I(INT64_MIN + 1), I(255),
+};
+
+static DType unsigned_t; /* the type run_case is testing */
+
+static uint64_t umask(void)
+{
+    size_t w = dtype_size(unsigned_t) * 8;
+    return w == 64 ? UINT64_MAX : ((uint64_t)1 << w) - 1;
+}
+
+static Val unsigned_ref(int out, const Val *v)
+{
+    uint64_t m = umask(), x = (uint64_t)v[0].i & m, y = (uint64_t)v[1].i & m;
+    double hx = trunc((double)x * 0.75);
+    switch (out) {
+    case 0: return (Val){.i = (int64_t)((x + y) & m)};
+    case 1: return (Val){.i = (int64_t)((x - y) & m)};
+    case 2: return (Val){.i = (int64_t)((x * y) & m)};
+    case 3: return (Val){.i = (int64_t)(y ? x / y : 0)};
+    case 4: return (Val){.i = (int64_t)(y ? x % y : 0)};
+    case 5: return (Val){.i = x < y};
+    case 6: return (Val){.f = (double)x};
+    case 7: return (Val){.i = (int64_t)(hx >= (double)m ? m : (uint64_t)hx)};
+    case 8: return (Val){.i = (int64_t)(x > y ? x : y)};
+    default: return (Val){.i = (int64_t)((0 - x) & m)};
+    }
+}
+
+static const char UNSIGNED_OPS[] =
+    "kernel k<T>(x: T[N], y: T[N]) -> (a: T[N], b: T[N], c: T[N], d: T[N], e: T[N], f: bool[N], g: f64[N],\n"
+    "    h: T[N], m: T[N], n: T[N]) {\n"
+    "  a[i] = x[i] + y[i];\n  b[i] = x[i] - y[i];\n  c[i] = x[i] * y[i];\n  d[i] = x[i] / y[i];\n"
+    "  e[i] = x[i] % y[i];\n  f[i] = x[i] < y[i];\n  g[i] = f64(x[i]);\n  h[i] = T(f64(x[i]) * 0.75);\n"
+    "  m[i] = max(x[i], y[i]);\n  n[i] = -x[i];\n}\n";
+
+static void run_unsigned(DType t)
+{
+    unsigned_t = t;
+    Case cs = {UNSIGNED_OPS, 2, 10, {t, t}, {t, t, t, t, t, DT_BOOL, DT_F64, t, t, t},
+               {UNSIGNED, UNSIGNED}, {COUNT(UNSIGNED), COUNT(UNSIGNED)}, unsigned_ref};
+    run_case(&cs);
+}
+
+Test(scalar_ops, unsigned_u16) { run_unsigned(DT_U16); }
+Test(scalar_ops, unsigned_u32) { run_unsigned(DT_U32); }
+Test(scalar_ops, unsigned_u64) { run_unsigned(DT_U64); }
+Test(scalar_ops, unsigned_u8) { run_unsigned(DT_U8); }

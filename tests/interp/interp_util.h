@@ -132,7 +132,7 @@ static inline void ten_fill(Ten *x, uint64_t seed)
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
         uint32_t r = (uint32_t)(s >> 33);
         double v = dtype_is_float(x->t) ? (double)r / 2147483648.0 * 2.0 - 1.0
-                   : x->t == DT_U8 || x->t == DT_BOOL ? (double)(r % (x->t == DT_BOOL ? 2 : 17))
+                   : dtype_is_unsigned(x->t) || x->t == DT_BOOL ? (double)(r % (x->t == DT_BOOL ? 2 : 17))
                    : (double)((int)(r % 17) - 8);
         ten_set(x, idx, v);
     } while (ten_next(x, idx));
