@@ -195,6 +195,8 @@ static double expr(Eval *ev, const Expr *e)
     case EK_VAR: r = lookup(ev, e->u.var); break;
     case EK_UN: {
         double a = expr(ev, e->u.un.a);
+        if (e->u.un.op == UOP_BITNOT)
+            return fail(ev, "bit operations are not evaluated here");
         r = e->u.un.op == UOP_NEG ? -a : (a == 0);
         break;
     }
@@ -202,7 +204,11 @@ static double expr(Eval *ev, const Expr *e)
     case EK_SELECT:
         r = expr(ev, e->u.sel.cond) != 0 ? expr(ev, e->u.sel.t) : expr(ev, e->u.sel.f);
         break;
-    case EK_CAST: r = expr(ev, e->u.cast.a); break;
+    case EK_CAST:
+        if (e->u.cast.bits)
+            return fail(ev, "bitcast is not evaluated here (doubles hold no bits)");
+        r = expr(ev, e->u.cast.a);
+        break;
     case EK_CALL: r = call(ev, e); break;
     case EK_LOAD: {
         if (e->u.load.pred && expr(ev, e->u.load.pred) == 0)

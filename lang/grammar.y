@@ -112,13 +112,19 @@ static AstSchedStmt *mkspecialize(ParseState *ps, Token kw, AstExpr *cond, SrcSp
        DOT DOTDOT ELLIPSIS ARROW DEFAULT PLUS MINUS STAR SLASH PERCENT EQ NE LE GE
        AND OR NOT.
 %token REQUIRES.
+/* Integer bit operations and bitcast<T>(x). */
+%token AMP PIPE CARET TILDE SHL SHR BITCAST.
 
 /* Lowest to highest. */
 %right DEFAULT.
 %left OR.
 %left AND.
+%left PIPE.
+%left CARET.
+%left AMP.
 %left EQ NE.
 %nonassoc LT LE GT GE.
+%left SHL SHR.
 %left PLUS MINUS.
 %left STAR SLASH PERCENT.
 %right NOT.
@@ -304,6 +310,14 @@ expr(A) ::= expr(X) SLASH expr(Y).   { A = ast_binary(ps->c, OP_DIV, X, Y); }
 expr(A) ::= expr(X) PERCENT expr(Y). { A = ast_binary(ps->c, OP_MOD, X, Y); }
 expr(A) ::= MINUS(O) expr(X). [NOT]  { A = ast_unary(ps->c, O.span, OP_NEG, X); }
 expr(A) ::= NOT(O) expr(X).          { A = ast_unary(ps->c, O.span, OP_NOT, X); }
+expr(A) ::= expr(X) PIPE expr(Y).    { A = ast_binary(ps->c, OP_BITOR, X, Y); }
+expr(A) ::= expr(X) CARET expr(Y).   { A = ast_binary(ps->c, OP_BITXOR, X, Y); }
+expr(A) ::= expr(X) AMP expr(Y).     { A = ast_binary(ps->c, OP_BITAND, X, Y); }
+expr(A) ::= expr(X) SHL expr(Y).     { A = ast_binary(ps->c, OP_SHL, X, Y); }
+expr(A) ::= expr(X) SHR expr(Y).     { A = ast_binary(ps->c, OP_SHR, X, Y); }
+expr(A) ::= TILDE(O) expr(X). [NOT]  { A = ast_unary(ps->c, O.span, OP_BITNOT, X); }
+/* bitcast<T>(x): the bits of x read as T, a type of the same width */
+expr(A) ::= BITCAST(K) LT IDENT(T) GT LPAREN expr(X) RPAREN(R). { A = ast_bitcast(ps->c, K.span, T.text, T.span, X, R.span); }
 
 /* primary -> INT | FLOAT | IDENT | '...' | '(' expr ')' */
 expr(A) ::= INT(T).      { A = ast_int(ps->c, T.span, T.ival); }

@@ -97,10 +97,31 @@ void val_store(DType t, void *p, Val v)
     memcpy(p, &u, dtype_size(t));
 }
 
+Val val_bitcast(DType to, DType from, Val x)
+{
+    unsigned char bits[8] = {0};
+    val_store(from, bits, x); /* f16/bf16 round to their storage here, as a store would */
+    return val_load(to, bits);
+}
+
+/* Shifts take the count modulo the width (docs/semantics.md); >> is
+ * arithmetic on signed types, logical on unsigned ones. */
+static Val shift(int op, DType t, int64_t x, int64_t count)
+{
+    unsigned bits = (unsigned)dtype_size(t) * 8, s = (unsigned)((uint64_t)count & (bits - 1));
+    if (op == OP_SHL)
+        return (Val){.i = val_wrap(t, (int64_t)((uint64_t)x << s))};
+    if (dtype_is_unsigned(t))
+        return (Val){.i = (int64_t)((uint64_t)x >> s)}; /* x is already in [0, max] (u64: its bits) */
+    return (Val){.i = x >> s}; /* arithmetic: x is sign-extended to int64 */
+}
+
 Val val_unary(int op, DType t, Val x)
 {
     if (op == OP_NOT)
         return (Val){.i = !x.i};
+    if (op == OP_BITNOT)
+        return (Val){.i = val_wrap(t, ~x.i)};
     if (dtype_is_float(t))
         return (Val){.f = -x.f};
     return (Val){.i = val_wrap(t, (int64_t)(0 - (uint64_t)x.i))};
@@ -165,6 +186,11 @@ Val val_binary(int op, DType t, Val a, Val b)
         }
     }
     switch (op) {
+    case OP_BITAND: return (Val){.i = x & y};
+    case OP_BITOR: return (Val){.i = x | y};
+    case OP_BITXOR: return (Val){.i = x ^ y};
+    case OP_SHL:
+    case OP_SHR: return shift(op, t, x, y);
     case OP_ADD: return (Val){.i = val_wrap(t, (int64_t)(ux + uy))};
     case OP_SUB: return (Val){.i = val_wrap(t, (int64_t)(ux - uy))};
     case OP_MUL: return (Val){.i = val_wrap(t, (int64_t)(ux * uy))};

@@ -208,3 +208,127 @@ Test(scalar_ops, unsigned_u16) { run_unsigned(DT_U16); }
 Test(scalar_ops, unsigned_u32) { run_unsigned(DT_U32); }
 Test(scalar_ops, unsigned_u64) { run_unsigned(DT_U64); }
 Test(scalar_ops, unsigned_u8) { run_unsigned(DT_U8); }
+
+/* ---- bit operations ----------------------------------------------------- */
+
+static DType bits_t;
+
+/* The value of bits v in bits_t: wrapped, sign-extended for signed types. */
+static int64_t in_type(int64_t v) { return val_wrap(bits_t, v); }
+
+static Val bits_ref(int out, const Val *v)
+{
+    unsigned w = (unsigned)dtype_size(bits_t) * 8;
+    uint64_t m = w == 64 ? UINT64_MAX : ((uint64_t)1 << w) - 1;
+    int64_t x = in_type(v[0].i), y = in_type(v[1].i);
+    unsigned s = (unsigned)((uint64_t)y & (w - 1)); /* the count modulo the width */
+    switch (out) {
+    case 0: return (Val){.i = x & y};
+    case 1: return (Val){.i = x | y};
+    case 2: return (Val){.i = x ^ y};
+    case 3: return (Val){.i = in_type(~x)};
+    case 4: return (Val){.i = in_type((int64_t)((uint64_t)x << s))};
+    case 5: /* arithmetic for signed, logical for unsigned */
+        return (Val){.i = dtype_is_unsigned(bits_t) ? (int64_t)(((uint64_t)x & m) >> s) : x >> s};
+    default: { /* the literal 240 is -16 in i8, and >> is arithmetic there */
+        int64_t hi = x & in_type(240), lo = in_type((x & 15) << 4);
+        return (Val){.i = (dtype_is_unsigned(bits_t) ? (int64_t)((uint64_t)hi >> 4) : hi >> 4) | lo};
+    }
+    }
+}
+
+static const char BIT_OPS[] =
+    "kernel k<T>(x: T[N], y: T[N]) -> (a: T[N], b: T[N], c: T[N], d: T[N], e: T[N], f: T[N], g: T[N]) {\n"
+    "  a[i] = x[i] & y[i];\n  b[i] = x[i] | y[i];\n  c[i] = x[i] ^ y[i];\n  d[i] = ~x[i];\n"
+    "  e[i] = x[i] << y[i];\n  f[i] = x[i] >> y[i];\n  g[i] = (x[i] & 240) >> 4 | (x[i] & 15) << 4;\n}\n";
+
+/* Shift counts in range, at the width, past it and negative. */
+static const Val COUNTS[] = {I(0), I(1), I(3), I(7), I(8), I(15), I(16), I(31), I(32), I(33), I(63), I(64), I(65),
+                             I(-1), I(-8), I(100), I(-65)};
+
+static void run_bits(DType t)
+{
+    bits_t = t;
+    Case cs = {BIT_OPS, 2, 7, {t, t}, {t, t, t, t, t, t, t}, {UNSIGNED, COUNTS}, {COUNT(UNSIGNED), COUNT(COUNTS)},
+               bits_ref};
+    run_case(&cs);
+}
+
+Test(scalar_ops, bits_i8) { run_bits(DT_I8); }
+Test(scalar_ops, bits_i32) { run_bits(DT_I32); }
+Test(scalar_ops, bits_i64) { run_bits(DT_I64); }
+Test(scalar_ops, bits_u8) { run_bits(DT_U8); }
+Test(scalar_ops, bits_u16) { run_bits(DT_U16); }
+Test(scalar_ops, bits_u32) { run_bits(DT_U32); }
+Test(scalar_ops, bits_u64) { run_bits(DT_U64); }
+
+/* ---- bitcast ------------------------------------------------------------ */
+
+static Val bitcast_ref32(int out, const Val *v)
+{
+    float f = (float)v[0].f;
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    switch (out) {
+    case 0: return (Val){.i = u};
+    case 1: return (Val){.i = (int32_t)u};
+    default: { /* the sign bit flipped through the integer view: -x, also for NaN and 0 */
+        uint32_t n = u ^ 0x80000000u;
+        float r;
+        memcpy(&r, &n, 4);
+        return (Val){.f = r};
+    }
+    }
+}
+
+static Val bitcast_ref64(int out, const Val *v)
+{
+    uint64_t u;
+    memcpy(&u, &v[0].f, 8);
+    switch (out) {
+    case 0: return (Val){.i = (int64_t)u};
+    case 1: return (Val){.i = (int64_t)u};
+    default: {
+        uint64_t n = u ^ 0x8000000000000000u;
+        double r;
+        memcpy(&r, &n, 8);
+        return (Val){.f = r};
+    }
+    }
+}
+
+static Val bitcast_ref16(int out, const Val *v)
+{
+    uint16_t h = f64_to_f16_rm(v[0].f, TK_ROUND_NEAREST_EVEN, 0);
+    switch (out) {
+    case 0: return (Val){.i = h};
+    case 1: return (Val){.i = (int16_t)h};
+    default: return (Val){.f = f16_to_f32((uint16_t)(h ^ 0x8000))};
+    }
+}
+
+#define BITCASTS(F, U, I)                                                                                   \
+    "kernel k(x: " F "[N]) -> (u: " U "[N], s: " I "[N], n: " F "[N]) {\n"                                  \
+    "  u[i] = bitcast<" U ">(x[i]);\n  s[i] = bitcast<" I ">(x[i]);\n"                                      \
+    "  n[i] = bitcast<" F ">(bitcast<" U ">(x[i]) ^ bitcast<" U ">(" F "(-0.0)));\n}\n"
+
+Test(scalar_ops, bitcast_f32)
+{
+    Case cs = {BITCASTS("f32", "u32", "i32"), 1, 3, {DT_F32}, {DT_U32, DT_I32, DT_F32}, {FLOATS}, {COUNT(FLOATS)},
+               bitcast_ref32};
+    run_case(&cs);
+}
+
+Test(scalar_ops, bitcast_f64)
+{
+    Case cs = {BITCASTS("f64", "u64", "i64"), 1, 3, {DT_F64}, {DT_U64, DT_I64, DT_F64}, {FLOATS}, {COUNT(FLOATS)},
+               bitcast_ref64};
+    run_case(&cs);
+}
+
+Test(scalar_ops, bitcast_f16)
+{
+    Case cs = {BITCASTS("f16", "u16", "i16"), 1, 3, {DT_F16}, {DT_U16, DT_I16, DT_F16}, {FLOATS}, {COUNT(FLOATS)},
+               bitcast_ref16};
+    run_case(&cs);
+}

@@ -213,6 +213,17 @@ static void scale_by(Ten **in, Ten **out)
     ten_set(out[1], NULL, t);
 }
 
+static void float_sign(Ten **in, Ten **out)
+{
+    for (int64_t i = 0; i < N0(in[0]); i++) {
+        float x = G1(in[0], i);
+        uint32_t u;
+        memcpy(&u, &x, 4);
+        S1(out[0], i, (double)(u >> 31));
+        S1(out[1], i, (double)(u & 0x7fffffffu));
+    }
+}
+
 static void clip_nan(Ten **in, Ten **out)
 {
     for (int64_t i = 0; i < N0(in[0]); i++) {
@@ -350,6 +361,8 @@ static const Spec SPECS[] = {
     {"scale_by", {{"x", F32, 1, {31}}, {"s", F32, 0, {0}}}, "", {{"y", F32, 1, {31}}, {"total", F32, 0, {0}}},
      scale_by},
     {"clip_nan", {{"x", DT_F64, 1, {31}}}, "", {{"y", DT_F64, 1, {31}}}, clip_nan},
+    {"float_sign", {{"x", F32, 1, {31}}}, "", {{"neg", DT_BOOL, 1, {31}}, {"magnitude", DT_U32, 1, {31}}},
+     float_sign},
     {"pool2x2", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {3, 6}}}, pool2x2},
     {"valid_conv1d", {{"x", F32, 1, {31}}, {"w", F32, 1, {5}}}, "", {{"y", F32, 1, {27}}}, valid_conv1d},
     {"transpose", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {13, 7}}}, transpose},
