@@ -141,6 +141,29 @@ Test(tkc_run, zero_dim_npy_in_and_out)
     free(src), free(in), free(s0), free(s1), free(out);
 }
 
+/* Unsigned scalars up to u64's maximum (beyond i64's), and out-of-range ones. */
+Test(tkc_run, unsigned_scalars)
+{
+    const char *src_text = "kernel k(x: u64[N], m: u64, s: u16) -> (y: u64[N], z: u16) {\n"
+                           "    y[i] = x[i] ^ m;\n    z = s >> 1;\n}\n";
+    char *src = write_temp_file(src_text, strlen(src_text), ".tk");
+    uint64_t x[2] = {0, 18446744073709551614u};
+    char *in = write_npy(DT_U64, 1, (int64_t[]){2}, x), *log;
+    for (int t = 0; t < 2; t++) {
+        int st = tkc(&log, "%s --in x=%s --scalar m=18446744073709551615 --scalar s=65535 --print --target %s", src,
+                     in, t ? "cpu" : "interp");
+        cr_assert_eq(st, 0, "%s", log);
+        cr_assert_str_eq(log, "y: u64[2]\n[18446744073709551615, 1]\nz: u16\n32767\n");
+        free(log);
+    }
+    expect_fail("tkc: error: run: --scalar m=-1: -1 is out of range for u64\n",
+                "%s --in x=%s --scalar m=-1 --scalar s=1%s", src, in, "");
+    expect_fail("tkc: error: run: --scalar s=65536: 65536 is out of range for u16\n",
+                "%s --in x=%s --scalar m=1 --scalar s=65536%s", src, in, "");
+    remove(src), remove(in);
+    free(src), free(in);
+}
+
 Test(tkc_run, random_is_seeded)
 {
     char *src = write_temp_file(SOFTMAX, strlen(SOFTMAX), ".tk");
