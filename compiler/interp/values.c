@@ -320,6 +320,8 @@ bool val_better(int redop, DType t, Val best, Val x)
             return isnan(x.f) && !isnan(best.f);
         return redop == RED_ARGMAX ? x.f > best.f : x.f < best.f;
     }
+    if (dtype_is_unsigned(t)) /* u64 is held as its bits */
+        return redop == RED_ARGMAX ? (uint64_t)x.i > (uint64_t)best.i : (uint64_t)x.i < (uint64_t)best.i;
     return redop == RED_ARGMAX ? x.i > best.i : x.i < best.i;
 }
 
