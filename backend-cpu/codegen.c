@@ -33,9 +33,9 @@ LLVMTypeRef cg_reg_type(CodeGen *g, DType t)
     switch (t) {
     case DT_BOOL: return g->t_i1;
     case DT_I8: case DT_U8: return g->t_i8;
-    case DT_I16: return g->t_i16;
-    case DT_I32: return g->t_i32;
-    case DT_I64: return g->t_i64;
+    case DT_I16: case DT_U16: return g->t_i16;
+    case DT_I32: case DT_U32: return g->t_i32;
+    case DT_I64: case DT_U64: return g->t_i64;
     case DT_F16: case DT_BF16: case DT_F32: return g->t_f32;   /* computed in f32 (docs/semantics.md) */
     case DT_F64: return g->t_f64;
     default: cg_fail(g, "no register type for dtype %s", dtype_name(t)); return g->t_i64;

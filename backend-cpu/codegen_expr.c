@@ -10,7 +10,7 @@
 
 #include "lang/intrinsics.h"
 
-static bool is_unsigned(DType t) { return t == DT_U8 || t == DT_BOOL; }
+static bool is_unsigned(DType t) { return dtype_is_unsigned(t) || t == DT_BOOL; }
 
 /* ---- f16 / bf16 ---------------------------------------------------------- */
 
@@ -197,6 +197,25 @@ static LLVMValueRef minmax(CodeGen *g, bool max, DType t, LLVMValueRef a, LLVMVa
     return cg_intrinsic(g, name, &ty, 1, args, 2);
 }
 
+/* a << b, a >> b with the count taken modulo the width (never poison);
+ * >> arithmetic for signed types, logical for unsigned ones. */
+static LLVMValueRef shift(CodeGen *g, bool left, DType t, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef s = LLVMBuildAnd(g->b, b, LLVMConstInt(ty, LLVMGetIntTypeWidth(ty) - 1, 0), "");
+    if (left)
+        return LLVMBuildShl(g->b, a, s, "");
+    return is_unsigned(t) ? LLVMBuildLShr(g->b, a, s, "") : LLVMBuildAShr(g->b, a, s, "");
+}
+
+/* bitcast<to>(v): through the memory form, so that f16/bf16 (f32 in
+ * registers) are rounded to their storage bits first, as a store would. */
+static LLVMValueRef bitcast(CodeGen *g, DType to, DType from, LLVMValueRef v)
+{
+    LLVMValueRef m = LLVMBuildBitCast(g->b, cg_to_mem(g, from, v), cg_mem_type(g, to), "");
+    return cg_from_mem(g, to, m);
+}
+
 static LLVMValueRef binary(CodeGen *g, Expr *e)
 {
     BinOp op = e->u.bin.op;
@@ -208,6 +227,16 @@ static LLVMValueRef binary(CodeGen *g, Expr *e)
         return LLVMBuildOr(g->b, a, b, "");
     if (op == BOP_MIN || op == BOP_MAX)
         return minmax(g, op == BOP_MAX, t, a, b);
+    if (!dtype_is_float(t)) {
+        switch (op) {
+        case BOP_BITAND: return LLVMBuildAnd(g->b, a, b, "");
+        case BOP_BITOR: return LLVMBuildOr(g->b, a, b, "");
+        case BOP_BITXOR: return LLVMBuildXor(g->b, a, b, "");
+        case BOP_SHL: return shift(g, true, t, a, b);
+        case BOP_SHR: return shift(g, false, t, a, b);
+        default: break;
+        }
+    }
     if (dtype_is_float(t)) {
         switch (op) {
         case BOP_ADD: return LLVMBuildFAdd(g->b, a, b, "");
@@ -326,7 +355,7 @@ LLVMValueRef cg_expr(CodeGen *g, Expr *e)
     case EK_VAR: return cg_lookup_var(g, e->u.var);
     case EK_UN: {
         LLVMValueRef a = cg_expr(g, e->u.un.a);
-        if (e->u.un.op == UOP_NOT)
+        if (e->u.un.op == UOP_NOT || e->u.un.op == UOP_BITNOT)
             return LLVMBuildNot(g->b, a, "");
         return dtype_is_float(e->ty) ? LLVMBuildFNeg(g->b, a, "") : LLVMBuildNeg(g->b, a, "");
     }
@@ -337,7 +366,10 @@ LLVMValueRef cg_expr(CodeGen *g, Expr *e)
         LLVMValueRef f = cg_expr(g, e->u.sel.f);
         return LLVMBuildSelect(g->b, c, t, f, "");
     }
-    case EK_CAST: return cast(g, e->ty, e->u.cast.a->ty, cg_expr(g, e->u.cast.a));
+    case EK_CAST:
+        if (e->u.cast.bits)
+            return bitcast(g, e->ty, e->u.cast.a->ty, cg_expr(g, e->u.cast.a));
+        return cast(g, e->ty, e->u.cast.a->ty, cg_expr(g, e->u.cast.a));
     case EK_CALL: return call(g, e);
     case EK_LOAD: return load(g, e);
     case EK_LET: {

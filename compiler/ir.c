@@ -163,7 +163,7 @@ Expr *ir_un(IrCtx *c, UnOp op, Expr *a, SrcSpan loc)
     return e;
 }
 
-static bool is_predicate(BinOp op) { return op >= BOP_EQ; }
+static bool is_predicate(BinOp op) { return op >= BOP_EQ && op <= BOP_OR; }
 
 Expr *ir_bin(IrCtx *c, BinOp op, Expr *a, Expr *b, SrcSpan loc)
 {
@@ -187,6 +187,13 @@ Expr *ir_cast(IrCtx *c, DType ty, Expr *a, SrcSpan loc)
 {
     Expr *e = new_expr(c, EK_CAST, ty, loc);
     e->u.cast.a = a;
+    return e;
+}
+
+Expr *ir_bitcast(IrCtx *c, DType ty, Expr *a, SrcSpan loc)
+{
+    Expr *e = ir_cast(c, ty, a, loc);
+    e->u.cast.bits = true;
     return e;
 }
 
@@ -453,7 +460,7 @@ bool ir_expr_equal(const Expr *a, const Expr *b)
     case EK_SELECT:
         return ir_expr_equal(a->u.sel.cond, b->u.sel.cond) && ir_expr_equal(a->u.sel.t, b->u.sel.t) &&
                ir_expr_equal(a->u.sel.f, b->u.sel.f);
-    case EK_CAST: return ir_expr_equal(a->u.cast.a, b->u.cast.a);
+    case EK_CAST: return a->u.cast.bits == b->u.cast.bits && ir_expr_equal(a->u.cast.a, b->u.cast.a);
     case EK_CALL:
         return a->u.call.intrinsic == b->u.call.intrinsic && a->u.call.nargs == b->u.call.nargs &&
                equal_vec(a->u.call.args, b->u.call.args, a->u.call.nargs);

@@ -39,22 +39,28 @@ extern const char *const ir_expr_kind_name[EK__COUNT];
 extern const char *const ir_stmt_kind_name[SK__COUNT];
 
 /* X(enum suffix, printed form, infix precedence: higher binds tighter; 0 = call form) */
+/* (C's order: || && | ^ & == < << + *; unary minus and ! bind tighter) */
 #define IR_BINOPS(X)       \
-    X(ADD, "+",   5)       \
-    X(SUB, "-",   5)       \
-    X(MUL, "*",   6)       \
-    X(DIV, "/",   6)       \
-    X(MOD, "%",   6)       \
+    X(ADD, "+",   9)       \
+    X(SUB, "-",   9)       \
+    X(MUL, "*",   10)      \
+    X(DIV, "/",   10)      \
+    X(MOD, "%",   10)      \
     X(MIN, "min", 0)       \
     X(MAX, "max", 0)       \
-    X(EQ,  "==",  3)       \
-    X(NE,  "!=",  3)       \
-    X(LT,  "<",   4)       \
-    X(LE,  "<=",  4)       \
-    X(GT,  ">",   4)       \
-    X(GE,  ">=",  4)       \
+    X(EQ,  "==",  6)       \
+    X(NE,  "!=",  6)       \
+    X(LT,  "<",   7)       \
+    X(LE,  "<=",  7)       \
+    X(GT,  ">",   7)       \
+    X(GE,  ">=",  7)       \
     X(AND, "&&",  2)       \
-    X(OR,  "||",  1)
+    X(OR,  "||",  1)       \
+    X(BITAND, "&", 5)      \
+    X(BITOR,  "|", 3)      \
+    X(BITXOR, "^", 4)      \
+    X(SHL,    "<<", 8)     \
+    X(SHR,    ">>", 8)
 
 typedef enum BinOp {
 #define X(e, s, p) BOP_##e,
@@ -63,7 +69,7 @@ typedef enum BinOp {
     BOP__COUNT
 } BinOp;
 
-typedef enum UnOp { UOP_NEG, UOP_NOT } UnOp;
+typedef enum UnOp { UOP_NEG, UOP_NOT, UOP_BITNOT } UnOp;
 
 extern const char *const ir_binop_text[BOP__COUNT];
 
@@ -158,7 +164,7 @@ struct Expr {
         struct { UnOp op; Expr *a; } un;
         struct { BinOp op; Expr *a, *b; } bin;
         struct { Expr *cond, *t, *f; } sel;                       /* strict: both arms are pure */
-        struct { Expr *a; } cast;                                 /* to ty */
+        struct { Expr *a; bool bits; } cast;                      /* to ty; bits: bitcast<ty>(a) */
         struct { int intrinsic; Expr **args; uint32_t nargs; } call; /* lang/intrinsics.h */
         /* buf[idx...]; pred (may be NULL): when false the load touches no
          * memory and yields zero; a `??` default is select(pred, load, d). */
@@ -257,6 +263,7 @@ Expr *ir_un(IrCtx *c, UnOp op, Expr *a, SrcSpan loc);
 Expr *ir_bin(IrCtx *c, BinOp op, Expr *a, Expr *b, SrcSpan loc);
 Expr *ir_select(IrCtx *c, Expr *cond, Expr *t, Expr *f, SrcSpan loc);
 Expr *ir_cast(IrCtx *c, DType ty, Expr *a, SrcSpan loc);
+Expr *ir_bitcast(IrCtx *c, DType ty, Expr *a, SrcSpan loc); /* a's bits as ty, a type of the same size */
 Expr *ir_call(IrCtx *c, DType ty, int intrinsic, Expr **args, uint32_t nargs, SrcSpan loc);
 Expr *ir_load(IrCtx *c, IrBuffer *buf, Expr **idx, uint32_t nidx, Expr *pred, SrcSpan loc);
 Expr *ir_let(IrCtx *c, IrVar *v, Expr *value, Expr *body, SrcSpan loc);

@@ -172,6 +172,8 @@ static double call(Eval *ev, const Expr *e)
     case INTR_FLOOR: return floor(v[0]);
     case INTR_CEIL: return ceil(v[0]);
     case INTR_ROUND: return nearbyint(v[0]);
+    case INTR_TRUNC: return trunc(v[0]);
+    case INTR_FMOD: return fmod(v[0], v[1]);
     case INTR_POW: return pow(v[0], v[1]);
     case INTR_ABS: return fabs(v[0]);
     case INTR_MAX: return v[0] > v[1] ? v[0] : v[1];
@@ -193,6 +195,8 @@ static double expr(Eval *ev, const Expr *e)
     case EK_VAR: r = lookup(ev, e->u.var); break;
     case EK_UN: {
         double a = expr(ev, e->u.un.a);
+        if (e->u.un.op == UOP_BITNOT)
+            return fail(ev, "bit operations are not evaluated here");
         r = e->u.un.op == UOP_NEG ? -a : (a == 0);
         break;
     }
@@ -200,7 +204,11 @@ static double expr(Eval *ev, const Expr *e)
     case EK_SELECT:
         r = expr(ev, e->u.sel.cond) != 0 ? expr(ev, e->u.sel.t) : expr(ev, e->u.sel.f);
         break;
-    case EK_CAST: r = expr(ev, e->u.cast.a); break;
+    case EK_CAST:
+        if (e->u.cast.bits)
+            return fail(ev, "bitcast is not evaluated here (doubles hold no bits)");
+        r = expr(ev, e->u.cast.a);
+        break;
     case EK_CALL: r = call(ev, e); break;
     case EK_LOAD: {
         if (e->u.load.pred && expr(ev, e->u.load.pred) == 0)

@@ -18,7 +18,7 @@ static const int binop_prec[BOP__COUNT] = {
 #undef X
 };
 
-enum { PREC_UNARY = 7, PREC_ATOM = 8, PREC_COND = 0 };
+enum { PREC_UNARY = 11, PREC_ATOM = 12, PREC_COND = 0 };
 
 static void expr(Buf *b, const Expr *e, int prec);
 
@@ -102,7 +102,7 @@ static void expr(Buf *b, const Expr *e, int prec)
     case EK_UN:
         if (prec > PREC_UNARY)
             put(b, "(");
-        put(b, e->u.un.op == UOP_NEG ? "-" : "!");
+        put(b, e->u.un.op == UOP_NEG ? "-" : e->u.un.op == UOP_BITNOT ? "~" : "!");
         expr(b, e->u.un.a, PREC_UNARY + 1);
         if (prec > PREC_UNARY)
             put(b, ")");
@@ -143,8 +143,10 @@ static void expr(Buf *b, const Expr *e, int prec)
         put(b, ")");
         return;
     case EK_CAST:
+        if (e->u.cast.bits)
+            put(b, "bitcast<");
         put(b, dtype_name(e->ty));
-        put(b, "(");
+        put(b, e->u.cast.bits ? ">(" : "(");
         expr(b, e->u.cast.a, 0);
         put(b, ")");
         return;

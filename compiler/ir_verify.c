@@ -131,7 +131,7 @@ static bool expr(Verify *v, const Expr *e)
         BinOp op = e->u.bin.op;
         if ((op == BOP_AND || op == BOP_OR) && x->ty != DT_BOOL)
             return fail(v, e->loc, "logic operator on non-bool operands");
-        if (op >= BOP_EQ ? e->ty != DT_BOOL : e->ty != x->ty)
+        if (op >= BOP_EQ && op <= BOP_OR ? e->ty != DT_BOOL : e->ty != x->ty)
             return fail(v, e->loc, arena_printf(a, "'%s' has the wrong result type", ir_binop_text[op]));
         return true;
     }

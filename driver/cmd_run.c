@@ -356,7 +356,7 @@ shaped:;
             v.f = val_round(a->dtype, (double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
         else if (a->dtype == DT_BOOL)
             v.i = (int64_t)(r >> 63);
-        else if (a->dtype == DT_U8)
+        else if (dtype_is_unsigned(a->dtype))
             v.i = (int64_t)((r >> 32) % 9);
         else
             v.i = (int64_t)((r >> 32) % 17) - 8;
@@ -383,6 +383,13 @@ static bool parse_scalar(const ParamInfo *p, DType t, const char *text, TkScalar
         out->u.f = strtod(text, &end);
         if (!*end && end != text)
             return true;
+    } else if (t == DT_U64) { /* beyond INT64_MAX: held as its bits */
+        unsigned long long v = strtoull(text, &end, 0);
+        if (!*end && end != text && !strchr(text, '-') && !errno)
+            return out->u.i = (int64_t)v, true;
+        if (errno == ERANGE || (strchr(text, '-') && !*end))
+            return cli_error("run: --scalar %s=%s: %s is out of range for %s", p->name, text, text,
+                             dtype_name(t)), false;
     } else {
         long long v = strtoll(text, &end, 0);
         Val w = {.i = v};

@@ -37,6 +37,8 @@ typedef enum {
     OP_AND, OP_OR,
     OP_DEFAULT, /* ?? with a left side that is not a tensor access (sema error) */
     OP_NEG, OP_NOT, /* unary */
+    OP_BITAND, OP_BITOR, OP_BITXOR, OP_SHL, OP_SHR, /* integer bit operations */
+    OP_BITNOT,      /* unary ~ */
 } AstOp;
 
 /* argmax/argmin give the i64 position of the first extreme value within the
@@ -85,6 +87,7 @@ struct AstExpr {
             AstExprVec  args;
             int         intrinsic;  /* sema: Intrinsic id, or -1 */
             DType       cast_to;    /* sema: a cast when != DT_ERROR */
+            bool        bitcast;    /* bitcast<callee>(x): callee names the type */
             AstFn      *fn;         /* sema: an fn helper call */
         } call;
         struct {
@@ -242,6 +245,8 @@ AstExpr *ast_binary(Ctx *c, AstOp op, AstExpr *a, AstExpr *b);
 AstExpr *ast_default(Ctx *c, AstExpr *a, AstExpr *b);
 AstExpr *ast_call(Ctx *c, SrcSpan callee_span, const char *callee, AstExprVec args, SrcSpan close);
 AstExpr *ast_access(Ctx *c, SrcSpan name_span, const char *tensor, AstExprVec idx, SrcSpan close);
+/* bitcast<type>(x): a call of `type` marked as a bitcast. */
+AstExpr *ast_bitcast(Ctx *c, SrcSpan kw_span, const char *type, SrcSpan type_span, AstExpr *x, SrcSpan close);
 AstExpr *ast_reduce(Ctx *c, SrcSpan op_span, const char *op, AstExpr *body, AstGenVarVec vars, SrcSpan close);
 
 /* The span from the start of a to the end of b (same line; else a alone). */

@@ -128,7 +128,9 @@ static Node *call(Interp *in, const AstExpr *e, DType t)
         DType from = concrete(in, args->v[0], DT_GENERIC);
         if (from == DT_GENERIC)
             from = args->v[0]->kind == EX_FLOAT ? DT_F32 : DT_I64;
-        n = node(in, N_CAST, t, e);
+        if (e->u.call.bitcast && (dtype_size(from) != dtype_size(t) || from == DT_BOOL || t == DT_BOOL))
+            return bad(in, e, arena_printf(&in->arena, "a bitcast from %s", dtype_name(from)), t);
+        n = node(in, e->u.call.bitcast ? N_BITCAST : N_CAST, t, e);
         n->ot = from;
         n->a = nodes(in, 1);
         n->n = 1;
@@ -251,6 +253,8 @@ Node *interp_build(Interp *in, const AstExpr *e, DType want)
     case EX_UNARY:
         if (e->u.unary.op == OP_NEG && t == DT_BOOL)
             return bad(in, e, "'-'", t);
+        if (e->u.unary.op == OP_BITNOT && !dtype_is_int(t))
+            return bad(in, e, "'~'", t);
         n = node(in, N_UNARY, t, e);
         n->op = e->u.unary.op;
         n->a = nodes(in, 1);
@@ -266,7 +270,7 @@ Node *interp_build(Interp *in, const AstExpr *e, DType want)
                 ot = infer(in, e->u.binary.b);
             if (op == OP_AND || op == OP_OR)
                 ot = DT_BOOL;
-        } else if (t == DT_BOOL || op == OP_DEFAULT) {
+        } else if (t == DT_BOOL || op == OP_DEFAULT || (op >= OP_BITAND && !dtype_is_int(t))) {
             return bad(in, e, ast_op_text(op), t);
         }
         if (ot == DT_GENERIC)

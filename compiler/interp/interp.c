@@ -99,6 +99,7 @@ static Val eval(Interp *in, const Node *n)
         return val_binary(n->op, n->ot, a, eval(in, n->a[1]));
     }
     case N_CAST: return val_cast(n->t, n->ot, eval(in, n->a[0]));
+    case N_BITCAST: return val_bitcast(n->t, n->ot, eval(in, n->a[0]));
     case N_INTR: {
         if (n->op == INTR_SELECT) /* only the chosen side is evaluated */
             return eval(in, n->a[0]).i ? eval(in, n->a[1]) : eval(in, n->a[2]);

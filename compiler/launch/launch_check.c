@@ -35,14 +35,18 @@ static int prec(const AstExpr *e)
         case OP_DEFAULT: return 0;
         case OP_OR: return 1;
         case OP_AND: return 2;
-        case OP_EQ: case OP_NE: return 3;
-        case OP_LT: case OP_LE: case OP_GT: case OP_GE: return 4;
-        case OP_ADD: case OP_SUB: return 5;
-        default: return 6;
+        case OP_BITOR: return 3;
+        case OP_BITXOR: return 4;
+        case OP_BITAND: return 5;
+        case OP_EQ: case OP_NE: return 6;
+        case OP_LT: case OP_LE: case OP_GT: case OP_GE: return 7;
+        case OP_SHL: case OP_SHR: return 8;
+        case OP_ADD: case OP_SUB: return 9;
+        default: return 10;
         }
-    case EX_UNARY: return 7;
-    case EX_ACCESS: return e->u.access.dflt ? 0 : 8;
-    default: return 8;
+    case EX_UNARY: return 11;
+    case EX_ACCESS: return e->u.access.dflt ? 0 : 12;
+    default: return 12;
     }
 }
 
@@ -75,8 +79,8 @@ static void text(Out *o, const AstExpr *e)
     case EX_NAME: put(o, "%s", e->u.name.id); break;
     case EX_ELLIPSIS: put(o, "..."); break;
     case EX_UNARY:
-        put(o, "%s", e->u.unary.op == OP_NOT ? "!" : "-");
-        sub(o, e->u.unary.x, 7);
+        put(o, "%s", ast_op_text(e->u.unary.op));
+        sub(o, e->u.unary.x, 11);
         break;
     case EX_BINARY: {
         int p = prec(e);
@@ -86,7 +90,7 @@ static void text(Out *o, const AstExpr *e)
         break;
     }
     case EX_CALL:
-        put(o, "%s(", e->u.call.callee);
+        put(o, e->u.call.bitcast ? "bitcast<%s>(" : "%s(", e->u.call.callee);
         list(o, &e->u.call.args);
         put(o, ")");
         break;

@@ -103,9 +103,11 @@ static Expr *binary(Lower *L, AstExpr *e, Block *b)
         [OP_ADD] = BOP_ADD, [OP_SUB] = BOP_SUB, [OP_MUL] = BOP_MUL, [OP_DIV] = BOP_DIV, [OP_MOD] = BOP_MOD,
         [OP_EQ] = BOP_EQ,   [OP_NE] = BOP_NE,   [OP_LT] = BOP_LT,   [OP_LE] = BOP_LE,   [OP_GT] = BOP_GT,
         [OP_GE] = BOP_GE,   [OP_AND] = BOP_AND, [OP_OR] = BOP_OR,
+        [OP_BITAND] = BOP_BITAND, [OP_BITOR] = BOP_BITOR, [OP_BITXOR] = BOP_BITXOR, [OP_SHL] = BOP_SHL,
+        [OP_SHR] = BOP_SHR,
     };
     AstOp op = e->u.binary.op;
-    if (op > OP_OR)
+    if (op > OP_SHR || (op > OP_OR && op < OP_BITAND))
         return fail(L, e->span, lower_type(L, e->dtype), "an operator that sema should have rejected");
     Expr *x = lower_expr(L, e->u.binary.a, b), *saved = L->guard;
     if (op == OP_AND || op == OP_OR) /* the right side decides only when a is true (false) */
@@ -169,6 +171,8 @@ static Expr *call(Lower *L, AstExpr *e, Block *b)
         if (args->n != 1)
             return fail(L, e->span, ty, "a cast with several arguments");
         Expr *x = lower_expr(L, args->v[0], b);
+        if (e->u.call.bitcast)
+            return x->ty == ty ? x : ir_bitcast(L->c, ty, x, e->span);
         return x->ty == ty ? x : ir_cast(L->c, ty, x, e->span);
     }
     if (e->u.call.fn)
@@ -235,9 +239,10 @@ Expr *lower_identity(Lower *L, RedOp op, DType ty, SrcSpan at)
     if (dtype_is_float(ty))
         return ir_float(L->c, ty, lo ? -INFINITY : INFINITY, at);
     int bits = (int)dtype_size(ty) * 8;
-    bool sgn = ty != DT_U8 && ty != DT_BOOL;
+    bool sgn = !dtype_is_unsigned(ty) && ty != DT_BOOL;
     int64_t min = sgn ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1))) : 0;
-    int64_t max = sgn ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1) : ((int64_t)1 << bits) - 1;
+    int64_t max = sgn ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1)
+                      : (int64_t)(bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1); /* u64: all ones */
     return ir_int(L->c, ty, lo ? min : max, at);
 }
 
@@ -338,6 +343,8 @@ Expr *lower_expr(Lower *L, AstExpr *e, Block *b)
         if (e->u.unary.op == OP_NOT)
             return ir_un(L->c, UOP_NOT, x, e->span);
         x = as_type(L, x, ty);
+        if (e->u.unary.op == OP_BITNOT)
+            return ir_un(L->c, UOP_BITNOT, x, e->span);
         if (x->kind == EK_INT && x->u.ival != INT64_MIN)
             return ir_int(L->c, ty, -x->u.ival, e->span);
         if (x->kind == EK_FLOAT)

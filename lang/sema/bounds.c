@@ -82,7 +82,7 @@ static Sym *conv(Conv *cv, AstExpr *e)
             return hi ? sym_min(s->sym, sym_max(s->sym, x, lo), hi) : NULL;
         }
         /* An integer cast of index arithmetic is the same value. */
-        if (e->u.call.cast_to != DT_ERROR && dtype_is_int(e->u.call.cast_to) && args->n == 1 &&
+        if (e->u.call.cast_to != DT_ERROR && !e->u.call.bitcast && dtype_is_int(e->u.call.cast_to) && args->n == 1 &&
             dtype_is_int(args->v[0]->dtype))
             return conv(cv, args->v[0]);
         return NULL;

@@ -28,6 +28,7 @@ typedef struct Sema {
     VEC(uint32_t) rscope;     /* reduction variables in scope, innermost last */
     VEC(Sym *)    guards;     /* bounds.c: facts (e >= 0) from the conditions of
                                  the selects around the expression being checked */
+    uint32_t    in_index;     /* > 0 while checking the index of a tensor access */
 } Sema;
 
 static inline bool same_name(const char *a, const char *b) { return a == b || strcmp(a, b) == 0; }

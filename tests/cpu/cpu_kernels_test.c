@@ -8,7 +8,7 @@
 
 typedef struct Spec {
     const char *src, *name;
-    DType       tparams[10];  /* instantiations of a generic kernel; {0} when not generic */
+    DType       tparams[12];  /* instantiations of a generic kernel; {0} when not generic */
     const char *scalars;      /* "eps=1e-5,o=2": values of scalar parameters (default 0.5 / 1) */
     int64_t     big;          /* the largest size tried for every dim */
     bool        math;         /* uses exp/log/...: compare within the f32 tolerance, not bit-exactly */
@@ -139,8 +139,8 @@ static void check(const Spec *s)
 }
 
 #define FLOATS {DT_F32, DT_F64, DT_F16, DT_BF16}
-#define NUMBERS {DT_F32, DT_F64, DT_F16, DT_BF16, DT_I32, DT_I8, DT_I16, DT_I64, DT_U8}
-#define INTS {DT_I32, DT_I8, DT_I16, DT_I64, DT_U8}
+#define NUMBERS {DT_F32, DT_F64, DT_F16, DT_BF16, DT_I32, DT_I8, DT_I16, DT_I64, DT_U8, DT_U16, DT_U32, DT_U64}
+#define INTS {DT_I32, DT_I8, DT_I16, DT_I64, DT_U8, DT_U16, DT_U32, DT_U64}
 
 static const Spec DOC[] = {
     {"kernel softmax(x: f32[N, D]) -> y: f32[N, D] {\n  m[n] = max(x[n, d] for d);\n"

@@ -203,6 +203,35 @@ static void rowsum(Ten **in, Ten **out)
     }
 }
 
+static void scale_by(Ten **in, Ten **out)
+{
+    float s = (float)ten_get(in[1], NULL), t = 0;
+    for (int64_t i = 0; i < N0(in[0]); i++) {
+        S1(out[0], i, G1(in[0], i) * s);
+        t += G1(in[0], i) * s;
+    }
+    ten_set(out[1], NULL, t);
+}
+
+static void float_sign(Ten **in, Ten **out)
+{
+    for (int64_t i = 0; i < N0(in[0]); i++) {
+        float x = G1(in[0], i);
+        uint32_t u;
+        memcpy(&u, &x, 4);
+        S1(out[0], i, (double)(u >> 31));
+        S1(out[1], i, (double)(u & 0x7fffffffu));
+    }
+}
+
+static void clip_nan(Ten **in, Ten **out)
+{
+    for (int64_t i = 0; i < N0(in[0]); i++) {
+        double x = AT1(in[0], i);
+        S1(out[0], i, isnan(x) ? -INFINITY : trunc(fmod(x, 360.0)));
+    }
+}
+
 static void gelu_rows(Ten **in, Ten **out)
 {
     for (int64_t n = 0; n < N0(in[0]); n++)
@@ -329,6 +358,11 @@ static const Spec SPECS[] = {
     {"bias_relu", {{"x", F32, 2, {7, 13}}, {"b", F32, 1, {13}}}, "", {{"y", F32, 2, {7, 13}}}, bias_relu},
     {"mix", {{"a", DT_F16, 1, {31}}, {"b", F32, 1, {31}}}, "", {{"y", F32, 1, {31}}}, mix},
     {"threshold", {{"x", F32, 1, {31}}}, "--scalar t=0.3", {{"y", F32, 1, {31}}}, threshold},
+    {"scale_by", {{"x", F32, 1, {31}}, {"s", F32, 0, {0}}}, "", {{"y", F32, 1, {31}}, {"total", F32, 0, {0}}},
+     scale_by},
+    {"clip_nan", {{"x", DT_F64, 1, {31}}}, "", {{"y", DT_F64, 1, {31}}}, clip_nan},
+    {"float_sign", {{"x", F32, 1, {31}}}, "", {{"neg", DT_BOOL, 1, {31}}, {"magnitude", DT_U32, 1, {31}}},
+     float_sign},
     {"pool2x2", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {3, 6}}}, pool2x2},
     {"valid_conv1d", {{"x", F32, 1, {31}}, {"w", F32, 1, {5}}}, "", {{"y", F32, 1, {27}}}, valid_conv1d},
     {"transpose", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {13, 7}}}, transpose},

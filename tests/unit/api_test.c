@@ -221,3 +221,38 @@ Test(api, output_shapes_from_scalars_and_requires)
     tk_module_destroy(m);
     tk_context_destroy(ctx);
 }
+
+/* A 0-d tensor input (`s: f32[]`): DLPack ndim 0 with no shape or strides,
+ * introspected as a rank-0 tensor, read as its one value; a 0-d output. */
+Test(api, zero_dim_tensor_parameter)
+{
+    tk_context *ctx;
+    cr_assert_eq(tk_context_create(NULL, &ctx), TK_OK);
+    static const char src[] = "kernel scale(x: f32[N], s: f32[]) -> (y: f32[N], t: f32[]) {\n"
+                              "    y[i] = x[i] * s;\n    t = sum(x[i] for i) + s;\n}\n";
+    tk_module *m = compile_ok(ctx, src);
+    tk_kernel *k;
+    cr_assert_eq(tk_module_kernel(m, "scale", &k), TK_OK);
+    tk_param_info p;
+    cr_assert_eq(tk_kernel_param(k, 1, &p), TK_OK);
+    cr_assert(p.is_tensor);
+    cr_assert_eq(p.rank, 0);
+    float xs[5] = {1, 2, 3, 4, -5}, sv = 2.5f, y[5], tv = 0;
+    int64_t n = 5;
+    DLTensor x = tensor(xs, 1, &n, NULL), s = tensor(&sv, 0, NULL, NULL), yt = tensor(y, 1, &n, NULL),
+             tt = tensor(&tv, 0, NULL, NULL);
+    const DLTensor *ins[2] = {&x, &s};
+    DLTensor *outs[2] = {&yt, &tt};
+    tk_args args = {ins, NULL, outs};
+    cr_assert_eq(tk_launch(k, &args), TK_OK, "%s", tk_last_error());
+    for (int i = 0; i < 5; i++)
+        cr_expect_eq(y[i], xs[i] * 2.5f, "y[%d] = %g", i, (double)y[i]);
+    cr_expect_eq(tv, 5.0f + 2.5f);
+    /* a 1-d tensor where the 0-d one is declared: a launch error naming both */
+    DLTensor s1 = tensor(&sv, 1, (int64_t[]){1}, NULL);
+    ins[1] = &s1;
+    cr_assert_neq(tk_launch(k, &args), TK_OK);
+    cr_expect(strstr(tk_last_error(), "scale: s has rank 1, expected 0 (f32[])"), "%s", tk_last_error());
+    tk_module_destroy(m);
+    tk_context_destroy(ctx);
+}
