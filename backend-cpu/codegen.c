@@ -34,9 +34,9 @@ LLVMTypeRef cg_reg_type(CodeGen *g, DType t)
     switch (t) {
     case DT_BOOL: return g->t_i1;
     case DT_I8: case DT_U8: return g->t_i8;
-    case DT_I16: return g->t_i16;
-    case DT_I32: return g->t_i32;
-    case DT_I64: return g->t_i64;
+    case DT_I16: case DT_U16: return g->t_i16;
+    case DT_I32: case DT_U32: return g->t_i32;
+    case DT_I64: case DT_U64: return g->t_i64;
     case DT_F16: case DT_BF16: case DT_F32: return g->t_f32;   /* computed in f32 (docs/semantics.md) */
     case DT_F64: return g->t_f64;
     default: cg_fail(g, "no register type for dtype %s", dtype_name(t)); return g->t_i64;
@@ -138,14 +138,9 @@ void cg_unbind_buf(CodeGen *g, IrBuffer *b)
         }
 }
 
-LLVMValueRef cg_elem_ptr(CodeGen *g, CgBuf *cb, LLVMValueRef *idx)
+LLVMValueRef cg_elem_ptr(CodeGen *g, CgBuf *cb, LLVMValueRef off)
 {
-    LLVMValueRef off = NULL;
-    for (uint32_t i = 0; i < cb->buf->rank; i++) {
-        LLVMValueRef t = LLVMBuildMul(g->b, idx[i], cb->strides[i], "");
-        off = off ? LLVMBuildAdd(g->b, off, t, "") : t;
-    }
-    if (!off)
+    if (LLVMIsAConstantInt(off) && LLVMConstIntGetSExtValue(off) == 0)
         return cb->ptr;
     LLVMTypeRef et = cg_mem_type(g, cb->buf->ty);
     return LLVMBuildInBoundsGEP2(g->b, et, cb->ptr, &off, 1, "");
@@ -285,9 +280,7 @@ void cg_loop(CodeGen *g, IrVar *var, LLVMValueRef lo, LLVMValueRef end, Stmt *bo
     LLVMValueRef iv = LLVMBuildPhi(g->b, g->t_i64, var->name);
     uint32_t mark = g->fn->nvars;
     cg_bind_var(g, var, iv);
-    g->depth++;
     cg_stmt(g, body);
-    g->depth--;
     cg_unbind_vars(g, mark);
     LLVMValueRef next = LLVMBuildNSWAdd(g->b, iv, cg_i64(g, 1), "next");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
@@ -301,164 +294,22 @@ void cg_loop(CodeGen *g, IrVar *var, LLVMValueRef lo, LLVMValueRef end, Stmt *bo
     LLVMPositionBuilderAtEnd(g->b, exit);
 }
 
-/* Guards of split tails sink to the innermost body (docs/schedules.md).
- * In `for v { if C { S } }` each conjunct of C is either invariant (no v,
- * no loads: tested once before the loop) or a tail bound `v + c < Y` (the
- * loop stops at Y - c instead). The body is then unconditional, so a
- * vectorized loop gets one tail mask from the vectorizer rather than masks
- * on every access, and invariant loads hoist out of it. */
-typedef struct Uses {
-    Visitor      v;
-    const IrVar *var;
-    bool         var_used, loads;
-} Uses;
-
-static bool on_uses_var(Visitor *v, Expr *e)
-{
-    Uses *u = (Uses *)v;
-    u->var_used |= e->u.var == u->var;
-    return true;
-}
-
-static bool on_uses_load(Visitor *v, Expr *e)
-{
-    (void)e;
-    ((Uses *)v)->loads = true;
-    return true;
-}
-
-static Uses uses(Expr *e, const IrVar *var)
-{
-    Uses u = {.var = var};
-    u.v.expr[EK_VAR] = on_uses_var;
-    u.v.expr[EK_LOAD] = on_uses_load;
-    vis_expr(&u.v, e);
-    return u;
-}
-
-static bool is_lane(const Expr *e, const IrVar *var) { return e->kind == EK_VAR && e->u.var == var; }
-
-/* e == var + (terms without var), through a tree of additions. */
-static bool plus_var(Expr *e, const IrVar *var)
-{
-    if (is_lane(e, var))
-        return true;
-    if (e->kind != EK_BIN || e->u.bin.op != BOP_ADD)
-        return false;
-    Uses a = uses(e->u.bin.a, var), b = uses(e->u.bin.b, var);
-    if (a.var_used == b.var_used)
-        return false;
-    return a.var_used ? plus_var(e->u.bin.a, var) : plus_var(e->u.bin.b, var);
-}
-
-typedef enum { CJ_INVARIANT, CJ_BOUND, CJ_OTHER } ConjKind;
-
-static ConjKind conj_kind(Expr *c, const IrVar *var)
-{
-    Uses u = uses(c, var);
-    if (u.loads)
-        return CJ_OTHER;
-    if (!u.var_used)
-        return CJ_INVARIANT;
-    if (c->kind == EK_BIN && (c->u.bin.op == BOP_LT || c->u.bin.op == BOP_LE) && c->u.bin.a->ty == DT_I64
-        && plus_var(c->u.bin.a, var) && !uses(c->u.bin.b, var).var_used)
-        return CJ_BOUND;
-    return CJ_OTHER;
-}
-
-static bool peelable(Expr *c, const IrVar *var)
-{
-    if (c->kind == EK_BIN && c->u.bin.op == BOP_AND)
-        return peelable(c->u.bin.a, var) && peelable(c->u.bin.b, var);
-    return conj_kind(c, var) != CJ_OTHER;
-}
-
-/* Emits the conjuncts of c: invariant ones branch to skip, bounds lower *end. */
-static void peel(CodeGen *g, Expr *c, IrVar *var, LLVMValueRef *end, LLVMBasicBlockRef skip)
-{
-    if (c->kind == EK_BIN && c->u.bin.op == BOP_AND) {
-        peel(g, c->u.bin.a, var, end, skip);
-        peel(g, c->u.bin.b, var, end, skip);
-        return;
-    }
-    if (conj_kind(c, var) == CJ_INVARIANT) {
-        LLVMBasicBlockRef in = LLVMAppendBasicBlockInContext(g->llc, g->fn->fn, "guarded");
-        LLVMBuildCondBr(g->b, cg_expr(g, c), in, skip);
-        LLVMPositionBuilderAtEnd(g->b, in);
-        return;
-    }
-    /* v + c0 < y  <=>  v < y - c0, with c0 the left side at v = 0 */
-    uint32_t mark = g->fn->nvars;
-    cg_bind_var(g, var, cg_i64(g, 0));
-    LLVMValueRef c0 = cg_expr(g, c->u.bin.a);
-    cg_unbind_vars(g, mark);
-    LLVMValueRef lim = LLVMBuildSub(g->b, cg_expr(g, c->u.bin.b), c0, "tail");
-    if (c->u.bin.op == BOP_LE)
-        lim = LLVMBuildAdd(g->b, lim, cg_i64(g, 1), "");
-    *end = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, lim, *end, ""), lim, *end, "end");
-}
-
+/* Loops arrive with their guards already sunk (compiler/passes/guard_sink.c)
+ * and their parallelism decided (parallel_mark): a parallel or distributed
+ * loop outside any other is outlined to the thread pool, every other loop
+ * is a rotated loop, or vector code when codegen_vec.c takes it. */
 static void cg_for(CodeGen *g, Stmt *s)
 {
-    bool par = s->u.for_.kind == FOR_PARALLEL
-               || (g->t->auto_parallel && g->depth == 0 && cg_parallel_safe(s));
-    if (par && !g->in_parallel) {
+    ForKind kind = s->u.for_.kind;
+    if ((kind == FOR_PARALLEL || kind == FOR_DISTRIBUTED) && !g->in_parallel) {
         cg_parallel_for(g, s);
         return;
     }
-    IrVar *var = s->u.for_.var;
     LLVMValueRef lo = cg_expr(g, s->u.for_.min);
-    LLVMValueRef end = LLVMBuildAdd(g->b, lo, cg_expr(g, s->u.for_.extent), "end");
-    Stmt *body = s->u.for_.body;
-    LLVMBasicBlockRef skip = NULL;
-    while (body && body->kind == SK_IF && !body->u.if_.else_ && peelable(body->u.if_.cond, var)) {
-        if (!skip)
-            skip = LLVMAppendBasicBlockInContext(g->llc, g->fn->fn, "guard_skip");
-        peel(g, body->u.if_.cond, var, &end, skip);
-        body = body->u.if_.then_;
-    }
-    if (!skip && cg_vector_lanes(g, s, body, lo))
+    if (cg_vector_lanes(g, s, s->u.for_.body, lo))
         return;
-    cg_loop(g, var, lo, end, body, s->u.for_.kind, s->u.for_.factor);
-    if (skip) {
-        LLVMBuildBr(g->b, skip);
-        LLVMPositionBuilderAtEnd(g->b, skip);
-    }
-}
-
-/* Facts of a then branch: a conjunct `x == k` of an i64 variable x and a
- * constant binds x to k inside it, and a buffer stride that is x becomes
- * k, so `if c.s1 == 1 { ... }` has unit-stride accesses LLVM (and
- * cg_vector_lanes) can see. */
-typedef struct Fact {
-    IrVar       *var;
-    LLVMValueRef old, k;
-} Fact;
-
-static uint32_t facts(CodeGen *g, Expr *c, Fact *out, uint32_t n, uint32_t max)
-{
-    if (c->kind != EK_BIN)
-        return n;
-    if (c->u.bin.op == BOP_AND)
-        return facts(g, c->u.bin.b, out, facts(g, c->u.bin.a, out, n, max), max);
-    int64_t k;
-    if (c->u.bin.op == BOP_EQ && n < max && c->u.bin.a->kind == EK_VAR && c->u.bin.a->ty == DT_I64 &&
-        ir_is_const_int(c->u.bin.b, &k)) {
-        out[n].var = c->u.bin.a->u.var;
-        out[n].old = cg_lookup_var(g, out[n].var);
-        out[n].k = cg_i64(g, k);
-        n++;
-    }
-    return n;
-}
-
-/* Sets every stride of the first nbufs live buffers that is `from` to `to`. */
-static void swap_strides(CodeGen *g, LLVMValueRef from, LLVMValueRef to, uint32_t nbufs)
-{
-    for (uint32_t i = 0; i < nbufs && i < g->fn->nbufs; i++)
-        for (uint32_t d = 0; d < g->fn->bufs[i].buf->rank && d < CPU_ABI_MAX_RANK; d++)
-            if (g->fn->bufs[i].strides[d] == from)
-                g->fn->bufs[i].strides[d] = to;
+    LLVMValueRef end = LLVMBuildAdd(g->b, lo, cg_expr(g, s->u.for_.extent), "end");
+    cg_loop(g, s->u.for_.var, lo, end, s->u.for_.body, kind, s->u.for_.factor);
 }
 
 static void cg_if(CodeGen *g, Stmt *s)
@@ -469,27 +320,7 @@ static void cg_if(CodeGen *g, Stmt *s)
     LLVMBasicBlockRef merge = LLVMAppendBasicBlockInContext(g->llc, g->fn->fn, "endif");
     LLVMBuildCondBr(g->b, c, then_, else_ ? else_ : merge);
     LLVMPositionBuilderAtEnd(g->b, then_);
-    Fact f[8];
-    uint32_t nf = g->ok ? facts(g, s->u.if_.cond, f, 0, 8) : 0, mark = g->fn->nvars, nbufs = g->fn->nbufs;
-    CgBuf *saved = NULL;
-    if (nf && nbufs) {
-        saved = malloc(nbufs * sizeof *saved);
-        if (!saved)
-            nf = 0;
-        else
-            memcpy(saved, g->fn->bufs, nbufs * sizeof *saved);
-    }
-    for (uint32_t i = 0; i < nf; i++) {
-        cg_bind_var(g, f[i].var, f[i].k);
-        if (!LLVMIsAConstant(f[i].old))
-            swap_strides(g, f[i].old, f[i].k, nbufs);
-    }
     cg_stmt(g, s->u.if_.then_);
-    if (saved) /* the branch frees what it allocates: the first nbufs are ours */
-        for (uint32_t i = 0; i < nbufs && i < g->fn->nbufs; i++)
-            memcpy(g->fn->bufs[i].strides, saved[i].strides, sizeof saved[i].strides);
-    free(saved);
-    cg_unbind_vars(g, mark);
     LLVMBuildBr(g->b, merge);
     if (else_) {
         LLVMPositionBuilderAtEnd(g->b, else_);
@@ -504,11 +335,9 @@ static void cg_store(CodeGen *g, Stmt *s)
     CgBuf *cb = cg_lookup_buf(g, s->u.store.buf);
     if (!cb)
         return;
-    LLVMValueRef idx[CPU_ABI_MAX_RANK];
-    for (uint32_t i = 0; i < s->u.store.nidx && i < CPU_ABI_MAX_RANK; i++)
-        idx[i] = cg_expr(g, s->u.store.idx[i]);
+    LLVMValueRef off = cg_expr(g, s->u.store.idx[0]);
     LLVMValueRef v = cg_to_mem(g, cb->buf->ty, cg_expr(g, s->u.store.value));
-    LLVMValueRef st = LLVMBuildStore(g->b, v, cg_elem_ptr(g, cb, idx));
+    LLVMValueRef st = LLVMBuildStore(g->b, v, cg_elem_ptr(g, cb, off));
     LLVMSetAlignment(st, (unsigned)dtype_size(cb->buf->ty));
 }
 
@@ -530,7 +359,7 @@ static void cg_alloc(CodeGen *g, Stmt *s)
         LLVMBasicBlockRef at = LLVMGetInsertBlock(g->b);
         LLVMPositionBuilderBefore(g->b, g->fn->entry_br);
         LLVMValueRef p = LLVMBuildArrayAlloca(g->b, et, cg_i64(g, n), b->name);
-        LLVMSetAlignment(p, 64);
+        LLVMSetAlignment(p, b->align > 64 ? b->align : 64);
         LLVMPositionBuilderAtEnd(g->b, at);
         cg_bind_buf(g, b, p);
         return;
@@ -613,6 +442,8 @@ void cg_stmt(CodeGen *g, Stmt *s)
         break;
     case SK_EVAL: cg_expr(g, s->u.eval.e); break;
     case SK_ASSERT: cg_assert(g, s); break;
+    case SK_COPY: cg_copy(g, s); break;
+    case SK_SYNC: break;   /* one in-order core: program order is enough */
     default: cg_fail(g, "statement kind %d", (int)s->kind);
     }
 }

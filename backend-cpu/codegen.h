@@ -1,7 +1,9 @@
 /* Internals of the loop IR -> LLVM IR code generator, shared by codegen.c
- * (functions and statements), codegen_expr.c (expressions), intrinsics.c
- * (math) and parallel.c (outlined parallel loops). Not for use outside
- * backend-cpu/. */
+ * (functions and statements), codegen_expr.c (expressions), codegen_copy.c
+ * (bulk copies), codegen_vec.c (lane loops), intrinsics.c (math) and
+ * parallel.c (outlined parallel loops). Not for use outside backend-cpu/.
+ * The input is loop IR after the target's passes (pass_list_cpu): flat
+ * offsets, guards sunk, parallel loops marked. */
 #ifndef TK_CPU_CODEGEN_H
 #define TK_CPU_CODEGEN_H
 
@@ -53,7 +55,6 @@ typedef struct CodeGen {
     const char      **asserts;  /* messages, in code order */
     uint32_t          nasserts, capasserts;
     uint32_t          nparallel;
-    uint32_t          depth;        /* loops around the statement being emitted */
     bool              in_parallel;  /* emitting an outlined parallel body */
     LLVMValueRef      used[64];     /* vector math declarations (llvm.compiler.used) */
     uint32_t          nused;
@@ -73,8 +74,8 @@ void         cg_unbind_vars(CodeGen *g, uint32_t n);   /* back to n bound */
 CgBuf       *cg_bind_buf(CodeGen *g, IrBuffer *b, LLVMValueRef ptr);
 void         cg_unbind_buf(CodeGen *g, IrBuffer *b);
 LLVMValueRef cg_i64(CodeGen *g, int64_t v);
-/* Element address of buf[idx...] (idx: i64 values). */
-LLVMValueRef cg_elem_ptr(CodeGen *g, CgBuf *cb, LLVMValueRef *idx);
+/* Element address of buf[off] (the flat element offset, an i64 value). */
+LLVMValueRef cg_elem_ptr(CodeGen *g, CgBuf *cb, LLVMValueRef off);
 void         cg_stmt(CodeGen *g, Stmt *s);
 /* Emits the vectorized loop `loop` (body `body`, first lane lo) as vector
  * code when it qualifies (codegen_vec.c); false: nothing was emitted. */
@@ -106,11 +107,10 @@ LLVMValueRef cg_from_mem(CodeGen *g, DType t, LLVMValueRef v);
 /* intrinsics.c */
 LLVMValueRef cg_math(CodeGen *g, int intrinsic, DType t, LLVMValueRef *args);
 
+/* codegen_copy.c: a bulk copy (SK_COPY) */
+void         cg_copy(CodeGen *g, Stmt *s);
+
 /* parallel.c */
-/* Whether a serial loop at the top of the kernel can run its iterations in
- * parallel: every buffer it writes (and does not allocate) is indexed by the
- * loop variable alone in one fixed dimension, by every access in the body. */
-bool cg_parallel_safe(const Stmt *loop);
 /* Emits a parallel loop as a closure function called through tk_parallel_for. */
 void cg_parallel_for(CodeGen *g, Stmt *s);
 

@@ -10,7 +10,7 @@
 
 #include "lang/intrinsics.h"
 
-static bool is_unsigned(DType t) { return t == DT_U8 || t == DT_BOOL; }
+static bool is_unsigned(DType t) { return dtype_is_unsigned(t) || t == DT_BOOL; }
 
 /* ---- f16 / bf16 ---------------------------------------------------------- */
 
@@ -182,10 +182,38 @@ static LLVMValueRef minmax(CodeGen *g, bool max, DType t, LLVMValueRef a, LLVMVa
 {
     LLVMTypeRef ty = LLVMTypeOf(a);
     LLVMValueRef args[2] = {a, b};
-    if (dtype_is_float(t))   /* IEEE maxNum / minNum: C fmax / fmin */
-        return cg_intrinsic(g, max ? "llvm.maxnum" : "llvm.minnum", &ty, 1, args, 2);
+    if (dtype_is_float(t)) {
+        /* IEEE maxNum / minNum (C fmax / fmin) with -0 < +0: llvm.maxnum
+         * may return either zero, so equal operands combine their bits
+         * (max: -0 only if both are; min: -0 if either is). */
+        LLVMValueRef r = cg_intrinsic(g, max ? "llvm.maxnum" : "llvm.minnum", &ty, 1, args, 2);
+        LLVMTypeRef it = ty == g->t_f64 ? g->t_i64 : g->t_i32;
+        LLVMValueRef ia = LLVMBuildBitCast(g->b, a, it, ""), ib = LLVMBuildBitCast(g->b, b, it, "");
+        LLVMValueRef bits = max ? LLVMBuildAnd(g->b, ia, ib, "") : LLVMBuildOr(g->b, ia, ib, "");
+        LLVMValueRef tie = LLVMBuildFCmp(g->b, LLVMRealOEQ, a, b, "");
+        return LLVMBuildSelect(g->b, tie, LLVMBuildBitCast(g->b, bits, ty, ""), r, "");
+    }
     const char *name = is_unsigned(t) ? (max ? "llvm.umax" : "llvm.umin") : (max ? "llvm.smax" : "llvm.smin");
     return cg_intrinsic(g, name, &ty, 1, args, 2);
+}
+
+/* a << b, a >> b with the count taken modulo the width (never poison);
+ * >> arithmetic for signed types, logical for unsigned ones. */
+static LLVMValueRef shift(CodeGen *g, bool left, DType t, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef s = LLVMBuildAnd(g->b, b, LLVMConstInt(ty, LLVMGetIntTypeWidth(ty) - 1, 0), "");
+    if (left)
+        return LLVMBuildShl(g->b, a, s, "");
+    return is_unsigned(t) ? LLVMBuildLShr(g->b, a, s, "") : LLVMBuildAShr(g->b, a, s, "");
+}
+
+/* bitcast<to>(v): through the memory form, so that f16/bf16 (f32 in
+ * registers) are rounded to their storage bits first, as a store would. */
+static LLVMValueRef bitcast(CodeGen *g, DType to, DType from, LLVMValueRef v)
+{
+    LLVMValueRef m = LLVMBuildBitCast(g->b, cg_to_mem(g, from, v), cg_mem_type(g, to), "");
+    return cg_from_mem(g, to, m);
 }
 
 static LLVMValueRef binary(CodeGen *g, Expr *e)
@@ -199,6 +227,16 @@ static LLVMValueRef binary(CodeGen *g, Expr *e)
         return LLVMBuildOr(g->b, a, b, "");
     if (op == BOP_MIN || op == BOP_MAX)
         return minmax(g, op == BOP_MAX, t, a, b);
+    if (!dtype_is_float(t)) {
+        switch (op) {
+        case BOP_BITAND: return LLVMBuildAnd(g->b, a, b, "");
+        case BOP_BITOR: return LLVMBuildOr(g->b, a, b, "");
+        case BOP_BITXOR: return LLVMBuildXor(g->b, a, b, "");
+        case BOP_SHL: return shift(g, true, t, a, b);
+        case BOP_SHR: return shift(g, false, t, a, b);
+        default: break;
+        }
+    }
     if (dtype_is_float(t)) {
         switch (op) {
         case BOP_ADD: return LLVMBuildFAdd(g->b, a, b, "");
@@ -239,10 +277,8 @@ static LLVMValueRef binary(CodeGen *g, Expr *e)
 
 static LLVMValueRef plain_load(CodeGen *g, CgBuf *cb, Expr *e)
 {
-    LLVMValueRef idx[CPU_ABI_MAX_RANK];
-    for (uint32_t i = 0; i < e->u.load.nidx && i < CPU_ABI_MAX_RANK; i++)
-        idx[i] = cg_expr(g, e->u.load.idx[i]);
-    LLVMValueRef v = LLVMBuildLoad2(g->b, cg_mem_type(g, cb->buf->ty), cg_elem_ptr(g, cb, idx), "");
+    LLVMValueRef off = cg_expr(g, e->u.load.idx[0]);
+    LLVMValueRef v = LLVMBuildLoad2(g->b, cg_mem_type(g, cb->buf->ty), cg_elem_ptr(g, cb, off), "");
     LLVMSetAlignment(v, (unsigned)dtype_size(cb->buf->ty));
     return cg_from_mem(g, cb->buf->ty, v);
 }
@@ -319,7 +355,7 @@ LLVMValueRef cg_expr(CodeGen *g, Expr *e)
     case EK_VAR: return cg_lookup_var(g, e->u.var);
     case EK_UN: {
         LLVMValueRef a = cg_expr(g, e->u.un.a);
-        if (e->u.un.op == UOP_NOT)
+        if (e->u.un.op == UOP_NOT || e->u.un.op == UOP_BITNOT)
             return LLVMBuildNot(g->b, a, "");
         return dtype_is_float(e->ty) ? LLVMBuildFNeg(g->b, a, "") : LLVMBuildNeg(g->b, a, "");
     }
@@ -330,7 +366,10 @@ LLVMValueRef cg_expr(CodeGen *g, Expr *e)
         LLVMValueRef f = cg_expr(g, e->u.sel.f);
         return LLVMBuildSelect(g->b, c, t, f, "");
     }
-    case EK_CAST: return cast(g, e->ty, e->u.cast.a->ty, cg_expr(g, e->u.cast.a));
+    case EK_CAST:
+        if (e->u.cast.bits)
+            return bitcast(g, e->ty, e->u.cast.a->ty, cg_expr(g, e->u.cast.a));
+        return cast(g, e->ty, e->u.cast.a->ty, cg_expr(g, e->u.cast.a));
     case EK_CALL: return call(g, e);
     case EK_LOAD: return load(g, e);
     case EK_LET: {

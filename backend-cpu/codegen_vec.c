@@ -1,7 +1,7 @@
 /* Lane loops emitted as vector code. A `vectorized(w)` loop of constant
  * extent w whose body is one store of float arithmetic, with every access
- * either contiguous in the lane (the last index is lane + invariant terms,
- * the buffer's last stride is the constant 1) or independent of it, is
+ * either contiguous in the lane (the flat offset is lane + invariant
+ * terms) or independent of it, is
  * emitted directly as <w x T> loads, operations and a store instead of a
  * scalar loop for LLVM's loop vectorizer. The operations are the same
  * instructions without fast-math flags, so every lane rounds exactly as
@@ -11,66 +11,24 @@
  * the loop vectorizer would have produced those accesses. */
 #include "backend-cpu/codegen.h"
 
-typedef struct Lane {
-    Visitor      v;
-    const IrVar *var;
-    bool         used;
-} Lane;
-
-static bool on_var(Visitor *v, Expr *e)
-{
-    Lane *l = (Lane *)v;
-    l->used |= e->u.var == l->var;
-    return true;
-}
-
-static bool uses_lane(Expr *e, const IrVar *var)
-{
-    Lane l = {.var = var};
-    l.v.expr[EK_VAR] = on_var;
-    vis_expr(&l.v, e);
-    return l.used;
-}
-
-/* e == var + (terms without var), through a tree of additions. */
-static bool lane_plus(Expr *e, const IrVar *var)
-{
-    if (e->kind == EK_VAR && e->u.var == var)
-        return true;
-    if (e->kind != EK_BIN || e->u.bin.op != BOP_ADD || e->ty != DT_I64)
-        return false;
-    bool a = uses_lane(e->u.bin.a, var), b = uses_lane(e->u.bin.b, var);
-    if (a == b)
-        return false;
-    return lane_plus(a ? e->u.bin.a : e->u.bin.b, var);
-}
-
 static bool vec_type(DType t) { return t == DT_F32 || t == DT_F64; }
 
-/* idx[0..n-1] of buffer b: every index but the last free of the lane, the
- * last the lane plus invariant terms, and a unit last stride. */
-static bool contiguous(CodeGen *g, IrBuffer *b, Expr **idx, uint32_t n, const IrVar *var)
+/* The flat offset idx[0] of buffer b is the lane plus invariant terms: unit
+ * stride in the lane (storage_flatten and stride_specialize made the
+ * strides explicit). */
+static bool contiguous(IrBuffer *b, Expr **idx, uint32_t n, const IrVar *var)
 {
-    if (!vec_type(b->ty) || n != b->rank || !n)
-        return false;
-    for (uint32_t i = 0; i + 1 < n; i++)
-        if (uses_lane(idx[i], var))
-            return false;
-    if (!lane_plus(idx[n - 1], var))
-        return false;
-    CgBuf *cb = cg_lookup_buf(g, b);
-    LLVMValueRef s = cb ? cb->strides[n - 1] : NULL;
-    return s && LLVMIsAConstantInt(s) && LLVMConstIntGetSExtValue(s) == 1;
+    return vec_type(b->ty) && n == 1 && ir_plus_var(idx[0], var);
 }
 
 static bool ok_expr(CodeGen *g, Expr *e, const IrVar *var)
 {
-    if (!uses_lane(e, var))
+    if (!ir_expr_uses(e, var))
         return e->ty != DT_BOOL;
     if (!vec_type(e->ty))
         return false;
     if (e->kind == EK_LOAD)
-        return !e->u.load.pred && contiguous(g, e->u.load.buf, e->u.load.idx, e->u.load.nidx, var);
+        return !e->u.load.pred && contiguous(e->u.load.buf, e->u.load.idx, e->u.load.nidx, var);
     if (e->kind == EK_BIN) {
         BinOp op = e->u.bin.op;
         return (op == BOP_ADD || op == BOP_SUB || op == BOP_MUL || op == BOP_DIV) && e->u.bin.a->ty == e->ty &&
@@ -106,22 +64,20 @@ typedef struct VecGen {
 } VecGen;
 
 /* Address of the first lane's element. */
-static LLVMValueRef first_ptr(VecGen *x, CgBuf *cb, Expr **idx, uint32_t n)
+static LLVMValueRef first_ptr(VecGen *x, CgBuf *cb, Expr **idx)
 {
     CodeGen *g = x->g;
     uint32_t mark = g->fn->nvars;
     cg_bind_var(g, x->var, x->lo);
-    LLVMValueRef v[CPU_ABI_MAX_RANK];
-    for (uint32_t i = 0; i < n && i < CPU_ABI_MAX_RANK; i++)
-        v[i] = cg_expr(g, idx[i]);
+    LLVMValueRef off = cg_expr(g, idx[0]);
     cg_unbind_vars(g, mark);
-    return cg_elem_ptr(g, cb, v);
+    return cg_elem_ptr(g, cb, off);
 }
 
 static LLVMValueRef vexpr(VecGen *x, Expr *e)
 {
     CodeGen *g = x->g;
-    if (!uses_lane(e, x->var)) {
+    if (!ir_expr_uses(e, x->var)) {
         LLVMValueRef s = cg_expr(g, e);
         LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(s), x->w);
         LLVMValueRef one = LLVMBuildInsertElement(g->b, LLVMGetPoison(vt), s, cg_i64(g, 0), "");
@@ -131,7 +87,7 @@ static LLVMValueRef vexpr(VecGen *x, Expr *e)
     if (e->kind == EK_LOAD) {
         CgBuf *cb = cg_lookup_buf(g, e->u.load.buf);
         LLVMTypeRef vt = LLVMVectorType(cg_mem_type(g, e->ty), x->w);
-        LLVMValueRef v = LLVMBuildLoad2(g->b, vt, first_ptr(x, cb, e->u.load.idx, e->u.load.nidx), "");
+        LLVMValueRef v = LLVMBuildLoad2(g->b, vt, first_ptr(x, cb, e->u.load.idx), "");
         LLVMSetAlignment(v, (unsigned)dtype_size(e->ty));
         return v;
     }
@@ -151,7 +107,7 @@ bool cg_vector_lanes(CodeGen *g, Stmt *loop, Stmt *body, LLVMValueRef lo)
     if (loop->u.for_.kind != FOR_VECTORIZED || !ir_is_const_int(loop->u.for_.extent, &w) || w < 2 || w > 64 ||
         body->kind != SK_STORE)
         return false;
-    if (!contiguous(g, body->u.store.buf, body->u.store.idx, body->u.store.nidx, var) ||
+    if (!contiguous(body->u.store.buf, body->u.store.idx, body->u.store.nidx, var) ||
         body->u.store.value->ty != body->u.store.buf->ty || !ok_expr(g, body->u.store.value, var))
         return false;
     Same same = {.st = body, .ok = true};
@@ -162,7 +118,7 @@ bool cg_vector_lanes(CodeGen *g, Stmt *loop, Stmt *body, LLVMValueRef lo)
     VecGen x = {.g = g, .var = var, .lo = lo, .w = (unsigned)w};
     LLVMValueRef v = vexpr(&x, body->u.store.value);
     CgBuf *cb = cg_lookup_buf(g, body->u.store.buf);
-    LLVMValueRef st = LLVMBuildStore(g->b, v, first_ptr(&x, cb, body->u.store.idx, body->u.store.nidx));
+    LLVMValueRef st = LLVMBuildStore(g->b, v, first_ptr(&x, cb, body->u.store.idx));
     LLVMSetAlignment(st, (unsigned)dtype_size(body->u.store.buf->ty));
     return true;
 }

@@ -17,7 +17,7 @@
 
 /* Bumped whenever the generated code changes for the same loop IR: part of
  * the disk cache key. */
-#define CPU_CODEGEN_VERSION "3"
+#define CPU_CODEGEN_VERSION "4"
 
 typedef struct KernelNode {
     CpuKernel          k;
@@ -35,8 +35,15 @@ struct CpuBackend {
     CpuStats        stats;
 };
 
-/* Heap buffers of generated code (runtime symbols tk_cpu_malloc/free). */
-static void *cpu_malloc(int64_t n) { return n > 0 ? malloc((size_t)n) : NULL; }
+/* Heap buffers of generated code (runtime symbols tk_cpu_malloc/free),
+ * aligned to IR_LOCAL_ALIGN bytes as the loop IR promises local buffers. */
+static void *cpu_malloc(int64_t n)
+{
+    if (n <= 0 || (uint64_t)n > SIZE_MAX - IR_LOCAL_ALIGN)
+        return NULL;
+    size_t sz = ((size_t)n + IR_LOCAL_ALIGN - 1) / IR_LOCAL_ALIGN * IR_LOCAL_ALIGN;
+    return aligned_alloc(IR_LOCAL_ALIGN, sz);
+}
 static void  cpu_free(void *p) { free(p); }
 
 CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
@@ -64,6 +71,7 @@ CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
     be->desc = *target_find("cpu");
     be->desc.vector_bits = be->target.vec_bits;
     be->desc.backend = be;
+    be->desc.auto_parallel = be->target.auto_parallel;
     char llvm[32];
     jit_llvm_version(llvm, sizeof llvm);
     CacheIdent id = {TK_VERSION_STRING, llvm, jit_cpu(be->jit), jit_features(be->jit)};

@@ -137,6 +137,8 @@ LLVMValueRef cg_math(CodeGen *g, int intrinsic, DType t, LLVMValueRef *args)
     case INTR_FLOOR: return unary_intr(g, "llvm.floor", x);
     case INTR_CEIL: return unary_intr(g, "llvm.ceil", x);
     case INTR_ROUND: return unary_intr(g, "llvm.roundeven", x);
+    case INTR_TRUNC: return unary_intr(g, "llvm.trunc", x);
+    case INTR_FMOD: return LLVMBuildFRem(g->b, x, args[1], ""); /* C fmod: exact, the sign of x */
     case INTR_ABS: return unary_intr(g, "llvm.fabs", x);
     case INTR_RSQRT: {   /* 1 / sqrt(x) in double, rounded once: as the interpreter */
         LLVMValueRef d = dbl ? x : LLVMBuildFPExt(g->b, x, g->t_f64, "");

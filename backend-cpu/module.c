@@ -160,8 +160,10 @@ LLVMModuleRef cpu_codegen(LLVMContextRef llc, const Func *f, const CpuTarget *t,
 
     LLVMValueRef *vals = NULL;
     uint32_t nvals = 0;
-    LLVMValueRef body = body_fn(&g, &vals, &nvals);
-    if (!body || !vals) {
+    LLVMValueRef body = f->flat ? body_fn(&g, &vals, &nvals) : NULL;
+    if (!f->flat) {
+        cg_fail(&g, "the loop IR is not flattened (run pass_list_cpu first)");
+    } else if (!body || !vals) {
         cg_fail(&g, "out of memory");
     } else {
         CgFn *saved = cg_begin_fn(&g, body);

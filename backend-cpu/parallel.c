@@ -1,5 +1,5 @@
-/* Parallel loops: which outermost loops may run their iterations on
- * several threads, and their outlining into a chunk function called through
+/* Parallel loops (marked by the schedule or compiler/passes/parallel_mark.c):
+ * their outlining into a chunk function called through
  * tk_parallel_for (runtime/pool.h). The chunk captures every variable and
  * buffer live at the loop, through a closure struct on the caller's stack,
  * and passes them on to an always-inlined body whose buffer pointers are
@@ -8,98 +8,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-
-/* ---- legality ------------------------------------------------------------ */
-
-typedef struct Access {
-    IrBuffer *buf;
-    Expr    **idx;
-    uint32_t  nidx;
-    bool      store;
-} Access;
-
-typedef struct Scan {
-    Visitor   v;          /* first member */
-    Access   *acc;
-    uint32_t  nacc, cap;
-    IrBuffer *local[64];  /* allocated inside the loop: private to an iteration */
-    uint32_t  nlocal;
-    bool      overflow;
-} Scan;
-
-static bool add_access(Scan *s, IrBuffer *b, Expr **idx, uint32_t n, bool store)
-{
-    if (s->nacc == s->cap) {
-        uint32_t cap = s->cap ? 2 * s->cap : 32;
-        Access *na = realloc(s->acc, cap * sizeof *na);
-        if (!na) {
-            s->overflow = true;
-            return false;
-        }
-        s->acc = na, s->cap = cap;
-    }
-    s->acc[s->nacc++] = (Access){b, idx, n, store};
-    return true;
-}
-
-static bool scan_load(Visitor *v, Expr *e)
-{
-    Scan *s = (Scan *)v;
-    return add_access(s, e->u.load.buf, e->u.load.idx, e->u.load.nidx, false) && vis_expr_children(v, e);
-}
-
-static bool scan_store(Visitor *v, Stmt *st)
-{
-    Scan *s = (Scan *)v;
-    return add_access(s, st->u.store.buf, st->u.store.idx, st->u.store.nidx, true) && vis_stmt_children(v, st);
-}
-
-static bool scan_alloc(Visitor *v, Stmt *st)
-{
-    Scan *s = (Scan *)v;
-    if (s->nlocal == sizeof s->local / sizeof *s->local) {
-        s->overflow = true;
-        return false;
-    }
-    s->local[s->nlocal++] = st->u.alloc.buf;
-    return true;
-}
-
-static bool is_var(const Expr *e, const IrVar *v) { return e->kind == EK_VAR && e->u.var == v; }
-
-bool cg_parallel_safe(const Stmt *loop)
-{
-    Scan s = {0};
-    s.v.expr[EK_LOAD] = scan_load;
-    s.v.stmt[SK_STORE] = scan_store;
-    s.v.stmt[SK_ALLOC] = scan_alloc;
-    vis_stmt(&s.v, loop->u.for_.body);
-    const IrVar *iv = loop->u.for_.var;
-    bool ok = !s.overflow, any = false;
-    for (uint32_t i = 0; i < s.nacc && ok; i++) {
-        if (!s.acc[i].store)
-            continue;
-        IrBuffer *b = s.acc[i].buf;
-        bool private_ = false;
-        for (uint32_t l = 0; l < s.nlocal; l++)
-            private_ |= s.local[l] == b;
-        if (private_)
-            continue;
-        any = true;
-        /* a dimension that every access of b indexes with the loop variable */
-        bool found = false;
-        for (uint32_t d = 0; d < b->rank && !found; d++) {
-            bool all = true;
-            for (uint32_t j = 0; j < s.nacc && all; j++)
-                if (s.acc[j].buf == b)
-                    all = d < s.acc[j].nidx && is_var(s.acc[j].idx[d], iv);
-            found = all;
-        }
-        ok = found;
-    }
-    free(s.acc);
-    return ok && any;
-}
 
 /* ---- outlining ------------------------------------------------------------ */
 
@@ -215,9 +123,7 @@ void cg_parallel_for(CodeGen *g, Stmt *s)
         cg_add_attr(g, body, 3 + i, "noalias", 0);
     CgFn *saved = cg_begin_fn(g, body);
     bool was = g->in_parallel;
-    uint32_t depth = g->depth;
     g->in_parallel = true;
-    g->depth = 1;
     for (uint32_t i = 0; i < nv; i++)
         cg_bind_var(g, outer->vars[i].var, LLVMGetParam(body, 2 + nb + i));
     for (uint32_t i = 0; i < nb; i++) {
@@ -229,7 +135,6 @@ void cg_parallel_for(CodeGen *g, Stmt *s)
     LLVMBuildRet(g->b, LLVMConstInt(g->t_i32, CPU_OK, 0));
     cg_finish_fn(g, saved);
     g->in_parallel = was;
-    g->depth = depth;
 
     /* chunk(closure, lo, hi): unpacks the closure and calls body */
     LLVMTypeRef ct[3] = {g->t_ptr, g->t_i64, g->t_i64};

@@ -29,6 +29,12 @@ const char *const ir_binop_text[BOP__COUNT] = {
 };
 
 
+const char *const ir_sync_name[] = {
+#define X(e, s) s,
+    IR_SYNC_KINDS(X)
+#undef X
+};
+
 void ir_ctx_init(IrCtx *c, Arena *a, SymCtx *sym, DiagSink *diags)
 {
     memset(c, 0, sizeof *c);
@@ -85,6 +91,9 @@ IrBuffer *ir_new_buffer(IrCtx *c, const char *name, DType ty, BufKind kind, MemS
         memcpy(sh, shape, rank * sizeof *sh);
     *b = (IrBuffer){.name = name, .id = c->nbufs++, .ty = ty, .kind = kind, .scope = scope, .rank = rank,
                     .shape = sh, .span = span};
+    b->align = kind == BUF_LOCAL ? IR_LOCAL_ALIGN : (uint32_t)dtype_size(ty);
+    if (!b->align)
+        b->align = 1;
     return b;
 }
 
@@ -149,7 +158,7 @@ Expr *ir_un(IrCtx *c, UnOp op, Expr *a, SrcSpan loc)
     return e;
 }
 
-static bool is_predicate(BinOp op) { return op >= BOP_EQ; }
+static bool is_predicate(BinOp op) { return op >= BOP_EQ && op <= BOP_OR; }
 
 Expr *ir_bin(IrCtx *c, BinOp op, Expr *a, Expr *b, SrcSpan loc)
 {
@@ -173,6 +182,13 @@ Expr *ir_cast(IrCtx *c, DType ty, Expr *a, SrcSpan loc)
 {
     Expr *e = new_expr(c, EK_CAST, ty, loc);
     e->u.cast.a = a;
+    return e;
+}
+
+Expr *ir_bitcast(IrCtx *c, DType ty, Expr *a, SrcSpan loc)
+{
+    Expr *e = ir_cast(c, ty, a, loc);
+    e->u.cast.bits = true;
     return e;
 }
 
@@ -342,6 +358,29 @@ Stmt *ir_assert(IrCtx *c, Expr *cond, const char *msg, SrcSpan loc)
     return s;
 }
 
+Stmt *ir_copy(IrCtx *c, IrBuffer *dst, Expr **dst_idx, IrBuffer *src, Expr **src_idx, Expr **extent, uint32_t n,
+              SrcSpan loc)
+{
+    Stmt *s = new_stmt(c, SK_COPY, loc);
+    s->u.copy.dst = dst;
+    s->u.copy.src = src;
+    s->u.copy.dst_idx = copy_exprs(c, dst_idx, dst->rank);
+    s->u.copy.ndst = dst->rank;
+    s->u.copy.src_idx = copy_exprs(c, src_idx, src->rank);
+    s->u.copy.nsrc = src->rank;
+    s->u.copy.extent = copy_exprs(c, extent, n);
+    s->u.copy.n = n;
+    return s;
+}
+
+Stmt *ir_sync(IrCtx *c, SyncKind kind, uint32_t event, SrcSpan loc)
+{
+    Stmt *s = new_stmt(c, SK_SYNC, loc);
+    s->u.sync.kind = kind;
+    s->u.sync.event = event;
+    return s;
+}
+
 Stmt *ir_for_with(IrCtx *c, Stmt *old, Expr *min, Expr *extent, Stmt *body)
 {
     if (min == old->u.for_.min && extent == old->u.for_.extent && body == old->u.for_.body)
@@ -416,7 +455,7 @@ bool ir_expr_equal(const Expr *a, const Expr *b)
     case EK_SELECT:
         return ir_expr_equal(a->u.sel.cond, b->u.sel.cond) && ir_expr_equal(a->u.sel.t, b->u.sel.t) &&
                ir_expr_equal(a->u.sel.f, b->u.sel.f);
-    case EK_CAST: return ir_expr_equal(a->u.cast.a, b->u.cast.a);
+    case EK_CAST: return a->u.cast.bits == b->u.cast.bits && ir_expr_equal(a->u.cast.a, b->u.cast.a);
     case EK_CALL:
         return a->u.call.intrinsic == b->u.call.intrinsic && a->u.call.nargs == b->u.call.nargs &&
                equal_vec(a->u.call.args, b->u.call.args, a->u.call.nargs);

@@ -40,22 +40,28 @@ extern const char *const ir_expr_kind_name[EK__COUNT];
 extern const char *const ir_stmt_kind_name[SK__COUNT];
 
 /* X(enum suffix, printed form, infix precedence: higher binds tighter; 0 = call form) */
+/* (C's order: || && | ^ & == < << + *; unary minus and ! bind tighter) */
 #define IR_BINOPS(X)       \
-    X(ADD, "+",   5)       \
-    X(SUB, "-",   5)       \
-    X(MUL, "*",   6)       \
-    X(DIV, "/",   6)       \
-    X(MOD, "%",   6)       \
+    X(ADD, "+",   9)       \
+    X(SUB, "-",   9)       \
+    X(MUL, "*",   10)      \
+    X(DIV, "/",   10)      \
+    X(MOD, "%",   10)      \
     X(MIN, "min", 0)       \
     X(MAX, "max", 0)       \
-    X(EQ,  "==",  3)       \
-    X(NE,  "!=",  3)       \
-    X(LT,  "<",   4)       \
-    X(LE,  "<=",  4)       \
-    X(GT,  ">",   4)       \
-    X(GE,  ">=",  4)       \
+    X(EQ,  "==",  6)       \
+    X(NE,  "!=",  6)       \
+    X(LT,  "<",   7)       \
+    X(LE,  "<=",  7)       \
+    X(GT,  ">",   7)       \
+    X(GE,  ">=",  7)       \
     X(AND, "&&",  2)       \
-    X(OR,  "||",  1)
+    X(OR,  "||",  1)       \
+    X(BITAND, "&", 5)      \
+    X(BITOR,  "|", 3)      \
+    X(BITXOR, "^", 4)      \
+    X(SHL,    "<<", 8)     \
+    X(SHR,    ">>", 8)
 
 typedef enum BinOp {
 #define X(e, s, p) BOP_##e,
@@ -64,7 +70,7 @@ typedef enum BinOp {
     BOP__COUNT
 } BinOp;
 
-typedef enum UnOp { UOP_NEG, UOP_NOT } UnOp;
+typedef enum UnOp { UOP_NEG, UOP_NOT, UOP_BITNOT } UnOp;
 
 extern const char *const ir_binop_text[BOP__COUNT];
 
@@ -105,16 +111,36 @@ typedef struct IrBuffer {
     uint32_t    rank;
     Expr      **shape;    /* rank extents, i64 expressions of dims */
     IrVar     **strides;  /* rank stride variables, or NULL (dense) */
+    uint32_t    align;    /* bytes the data's start is aligned to (a power of two) */
     SrcSpan     span;     /* the declaration in the source */
 } IrBuffer;
 
-/* Loop kinds: how a schedule wants the loop executed. */
-#define IR_FOR_KINDS(X) X(SERIAL, "") X(PARALLEL, "parallel ") X(VECTORIZED, "vectorized ") X(UNROLLED, "unrolled ")
+/* The alignment a new buffer gets: an argument its element size (what the
+ * ABI guarantees), a local IR_LOCAL_ALIGN bytes (a cache line, and every
+ * scope's alignment on the NPU profiles). */
+#define IR_LOCAL_ALIGN 64
+
+/* Loop kinds: how a schedule wants the loop executed. DISTRIBUTED spreads
+ * the iterations over the target's cores (the NPU's block dim); the CPU runs
+ * it as PARALLEL. */
+#define IR_FOR_KINDS(X) X(SERIAL, "") X(PARALLEL, "parallel ") X(VECTORIZED, "vectorized ") X(UNROLLED, "unrolled ") \
+                        X(DISTRIBUTED, "distributed ")
 typedef enum ForKind {
 #define X(e, s) FOR_##e,
     IR_FOR_KINDS(X)
 #undef X
 } ForKind;
+
+/* Synchronisation between the target's units (pipes): a full barrier, or
+ * one side of an event (signal sets it, wait blocks until it is set). A
+ * target with one in-order unit, the CPU, runs them as no-ops. */
+#define IR_SYNC_KINDS(X) X(BARRIER, "barrier") X(SIGNAL, "signal") X(WAIT, "wait")
+typedef enum SyncKind {
+#define X(e, s) SYNC_##e,
+    IR_SYNC_KINDS(X)
+#undef X
+} SyncKind;
+extern const char *const ir_sync_name[];
 
 /* Stable loop identity, kept by rewrites that keep the loop (TVM sref). */
 typedef uint32_t LoopId;
@@ -131,7 +157,7 @@ struct Expr {
         struct { UnOp op; Expr *a; } un;
         struct { BinOp op; Expr *a, *b; } bin;
         struct { Expr *cond, *t, *f; } sel;                       /* strict: both arms are pure */
-        struct { Expr *a; } cast;                                 /* to ty */
+        struct { Expr *a; bool bits; } cast;                      /* to ty; bits: bitcast<ty>(a) */
         struct { int intrinsic; Expr **args; uint32_t nargs; } call; /* lang/intrinsics.h */
         /* buf[idx...]; pred (may be NULL): when false the load touches no
          * memory and yields zero; a `??` default is select(pred, load, d). */
@@ -155,6 +181,18 @@ struct Stmt {
         struct { Stmt **v; uint32_t n; } seq;
         struct { Expr *e; } eval;
         struct { Expr *cond; const char *msg; } assert_;
+        /* A bulk copy of a box of n dimensions: for every k in
+         * [0, extent[0]) x ... x [0, extent[n-1]),
+         *   dst[dst_idx with k added to its last n indices] =
+         *   src[src_idx with k added to its last n indices].
+         * dst_idx and src_idx are the box's first corner (one index per
+         * dimension); leading indices outside the box stay fixed (a
+         * double buffer's slot). Same dtype on both sides; the regions do
+         * not overlap. What cache_read / cache_write produce; a backend
+         * maps it to DMA or vector copies. */
+        struct { IrBuffer *dst, *src; Expr **dst_idx, **src_idx, **extent; uint32_t ndst, nsrc, n; } copy;
+        /* between units; event names an event id (unused by barrier) */
+        struct { SyncKind kind; uint32_t event; } sync;
     } u;
 };
 
@@ -179,6 +217,10 @@ typedef struct Func {
     IrDim      *dims;
     uint32_t    ndims;
     Stmt       *body;
+    /* After storage flattening (compiler/passes/storage_flatten.c): every
+     * load and store has one index, the element offset from the buffer's
+     * start (strides applied). */
+    bool        flat;
 } Func;
 
 /* Construction context: the arena, the kernel's symbolic context, id
@@ -214,6 +256,7 @@ Expr *ir_un(IrCtx *c, UnOp op, Expr *a, SrcSpan loc);
 Expr *ir_bin(IrCtx *c, BinOp op, Expr *a, Expr *b, SrcSpan loc);
 Expr *ir_select(IrCtx *c, Expr *cond, Expr *t, Expr *f, SrcSpan loc);
 Expr *ir_cast(IrCtx *c, DType ty, Expr *a, SrcSpan loc);
+Expr *ir_bitcast(IrCtx *c, DType ty, Expr *a, SrcSpan loc); /* a's bits as ty, a type of the same size */
 Expr *ir_call(IrCtx *c, DType ty, int intrinsic, Expr **args, uint32_t nargs, SrcSpan loc);
 Expr *ir_load(IrCtx *c, IrBuffer *buf, Expr **idx, uint32_t nidx, Expr *pred, SrcSpan loc);
 Expr *ir_let(IrCtx *c, IrVar *v, Expr *value, Expr *body, SrcSpan loc);
@@ -234,6 +277,10 @@ Stmt *ir_free(IrCtx *c, IrBuffer *buf, SrcSpan loc);
 Stmt *ir_seq(IrCtx *c, Stmt **v, uint32_t n, SrcSpan loc);
 Stmt *ir_eval(IrCtx *c, Expr *e, SrcSpan loc);
 Stmt *ir_assert(IrCtx *c, Expr *cond, const char *msg, SrcSpan loc);
+/* copy dst[dst_idx...] <- src[src_idx...] over a box of n extents (above). */
+Stmt *ir_copy(IrCtx *c, IrBuffer *dst, Expr **dst_idx, IrBuffer *src, Expr **src_idx, Expr **extent, uint32_t n,
+              SrcSpan loc);
+Stmt *ir_sync(IrCtx *c, SyncKind kind, uint32_t event, SrcSpan loc);
 
 /* With-constructors: the old node itself when every part is pointer-equal
  * (Halide `with`), so pointer equality means "unchanged". */
@@ -246,6 +293,14 @@ Stmt *ir_seq_with(IrCtx *c, Stmt *old, Stmt **v, uint32_t n);
 Expr *ir_bin_with(IrCtx *c, Expr *old, Expr *a, Expr *b);
 
 bool ir_is_const_int(const Expr *e, int64_t *v);
+/* e (or st) with every use of v replaced by `by`; changed i64 additions,
+ * subtractions and products are refolded (compiler/ir_subst.c). */
+Expr *ir_subst_expr(IrCtx *c, Expr *e, IrVar *v, Expr *by);
+Stmt *ir_subst_stmt(IrCtx *c, Stmt *st, IrVar *v, Expr *by);
+bool  ir_expr_uses(Expr *e, const IrVar *v);   /* v occurs in e */
+bool  ir_expr_loads(Expr *e);                  /* e reads memory */
+/* e == v + (terms without v), through a tree of i64 additions. */
+bool  ir_plus_var(Expr *e, const IrVar *v);
 /* Structural equality (same variables and buffers by identity). */
 bool ir_expr_equal(const Expr *a, const Expr *b);
 
@@ -284,6 +339,10 @@ char *ir_expr_str(Arena *a, const Expr *e);
 /* Well-formedness (docs/ir.md, "Invariants"). False after an internal-error
  * diagnostic naming the first problem. */
 bool ir_verify(IrCtx *c, const Func *f);
+/* Whether verification runs after every pass and schedule primitive: the
+ * environment variable TK_VERIFY_IR is set to something other than 0 (the
+ * test suites set it), or the build defines TK_VERIFY_IR. */
+bool ir_verify_enabled(void);
 bool ir_verify_stmt(IrCtx *c, const Stmt *s);
 
 /* Symbolic conversion. ir_from_sym maps Sym variables through the registered

@@ -86,9 +86,28 @@ static double round_to(DType ty, double x)
 
 static double expr(Eval *ev, const Expr *e);
 
-/* Offset of buf[idx] in its storage, or -1 after an out-of-bounds error. */
+static int64_t size_of(const Storage *s)
+{
+    int64_t n = 1;
+    for (uint32_t i = 0; i < s->buf->rank; i++)
+        n *= s->shape[i];
+    return n;
+}
+
+/* Offset of buf[idx] in its storage, or -1 after an out-of-bounds error.
+ * In a flattened kernel the one index is the offset. */
 static int64_t offset(Eval *ev, Storage *s, Expr **idx, uint32_t n)
 {
+    if (ev->f->flat && n == 1) {
+        double x = expr(ev, idx[0]);
+        if (!ev->ok)
+            return -1;
+        if (x < 0 || x >= (double)size_of(s)) {
+            fail(ev, "offset of '%s' is %.0f, outside [0, %lld)", s->buf->name, x, (long long)size_of(s));
+            return -1;
+        }
+        return (int64_t)x;
+    }
     int64_t off = 0;
     for (uint32_t i = 0; i < n; i++) {
         double x = expr(ev, idx[i]);
@@ -153,6 +172,8 @@ static double call(Eval *ev, const Expr *e)
     case INTR_FLOOR: return floor(v[0]);
     case INTR_CEIL: return ceil(v[0]);
     case INTR_ROUND: return nearbyint(v[0]);
+    case INTR_TRUNC: return trunc(v[0]);
+    case INTR_FMOD: return fmod(v[0], v[1]);
     case INTR_POW: return pow(v[0], v[1]);
     case INTR_ABS: return fabs(v[0]);
     case INTR_MAX: return v[0] > v[1] ? v[0] : v[1];
@@ -174,6 +195,8 @@ static double expr(Eval *ev, const Expr *e)
     case EK_VAR: r = lookup(ev, e->u.var); break;
     case EK_UN: {
         double a = expr(ev, e->u.un.a);
+        if (e->u.un.op == UOP_BITNOT)
+            return fail(ev, "bit operations are not evaluated here");
         r = e->u.un.op == UOP_NEG ? -a : (a == 0);
         break;
     }
@@ -181,7 +204,11 @@ static double expr(Eval *ev, const Expr *e)
     case EK_SELECT:
         r = expr(ev, e->u.sel.cond) != 0 ? expr(ev, e->u.sel.t) : expr(ev, e->u.sel.f);
         break;
-    case EK_CAST: r = expr(ev, e->u.cast.a); break;
+    case EK_CAST:
+        if (e->u.cast.bits)
+            return fail(ev, "bitcast is not evaluated here (doubles hold no bits)");
+        r = expr(ev, e->u.cast.a);
+        break;
     case EK_CALL: r = call(ev, e); break;
     case EK_LOAD: {
         if (e->u.load.pred && expr(ev, e->u.load.pred) == 0)
@@ -202,6 +229,57 @@ static double expr(Eval *ev, const Expr *e)
     default: return fail(ev, "unknown expression kind");
     }
     return round_to(e->ty, r);
+}
+
+/* Element offset of the corner idx (dense, row-major) plus k on the last n
+ * dimensions; -1 after an out-of-bounds error. */
+static int64_t box_offset(Eval *ev, Storage *s, const double *idx, const int64_t *k, uint32_t n)
+{
+    uint32_t r = s->buf->rank;
+    int64_t off = 0;
+    for (uint32_t i = 0; i < r; i++) {
+        double x = idx[i] + (i + n >= r ? (double)k[i + n - r] : 0);
+        if (x < 0 || x >= (double)s->shape[i]) {
+            fail(ev, "copy index %u of '%s' is %.0f, outside [0, %lld)", i, s->buf->name, x, (long long)s->shape[i]);
+            return -1;
+        }
+        off = off * s->shape[i] + (int64_t)x;
+    }
+    return off;
+}
+
+enum { MAX_RANK = 16 };
+
+static void copy(Eval *ev, const Stmt *st)
+{
+    Storage *d = storage(ev, st->u.copy.dst), *s = storage(ev, st->u.copy.src);
+    uint32_t n = st->u.copy.n;
+    if (!d || !s || n > MAX_RANK || d->buf->rank > MAX_RANK || s->buf->rank > MAX_RANK) {
+        fail(ev, "bad copy");
+        return;
+    }
+    double di[MAX_RANK], si[MAX_RANK];
+    int64_t ext[MAX_RANK], k[MAX_RANK] = {0};
+    for (uint32_t i = 0; i < st->u.copy.ndst; i++)
+        di[i] = expr(ev, st->u.copy.dst_idx[i]);
+    for (uint32_t i = 0; i < st->u.copy.nsrc; i++)
+        si[i] = expr(ev, st->u.copy.src_idx[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        ext[i] = (int64_t)expr(ev, st->u.copy.extent[i]);
+        if (ext[i] <= 0)
+            return;   /* an empty box copies nothing */
+    }
+    while (ev->ok) {
+        int64_t so = box_offset(ev, s, si, k, n), dofs = box_offset(ev, d, di, k, n);
+        if (so < 0 || dofs < 0)
+            return;
+        d->data[dofs] = s->data[so];
+        uint32_t i = n;
+        while (i > 0 && ++k[i - 1] == ext[i - 1])
+            k[--i] = 0;
+        if (i == 0)
+            return;
+    }
 }
 
 static void stmt(Eval *ev, const Stmt *s)
@@ -273,6 +351,8 @@ static void stmt(Eval *ev, const Stmt *s)
         fail(ev, "free of '%s', which is not allocated", s->u.free_.buf->name);
         return;
     case SK_EVAL: expr(ev, s->u.eval.e); return;
+    case SK_COPY: copy(ev, s); return;
+    case SK_SYNC: return;   /* one in-order evaluator: nothing to wait for */
     case SK_ASSERT:
         if (expr(ev, s->u.assert_.cond) == 0)
             fail(ev, "assert failed: %s", s->u.assert_.msg);

@@ -18,7 +18,7 @@ static const int binop_prec[BOP__COUNT] = {
 #undef X
 };
 
-enum { PREC_UNARY = 7, PREC_ATOM = 8, PREC_COND = 0 };
+enum { PREC_UNARY = 11, PREC_ATOM = 12, PREC_COND = 0 };
 
 static void expr(Buf *b, const Expr *e, int prec);
 
@@ -102,7 +102,7 @@ static void expr(Buf *b, const Expr *e, int prec)
     case EK_UN:
         if (prec > PREC_UNARY)
             put(b, "(");
-        put(b, e->u.un.op == UOP_NEG ? "-" : "!");
+        put(b, e->u.un.op == UOP_NEG ? "-" : e->u.un.op == UOP_BITNOT ? "~" : "!");
         expr(b, e->u.un.a, PREC_UNARY + 1);
         if (prec > PREC_UNARY)
             put(b, ")");
@@ -143,8 +143,10 @@ static void expr(Buf *b, const Expr *e, int prec)
         put(b, ")");
         return;
     case EK_CAST:
+        if (e->u.cast.bits)
+            put(b, "bitcast<");
         put(b, dtype_name(e->ty));
-        put(b, "(");
+        put(b, e->u.cast.bits ? ">(" : "(");
         expr(b, e->u.cast.a, 0);
         put(b, ")");
         return;
@@ -215,6 +217,15 @@ static void buffer_type(Printer *p, const IrBuffer *b)
 
 static void stmt(Printer *p, const Stmt *s, int d);
 
+/* "a, b, c" */
+static const char *list_str(Printer *p, Expr **v, uint32_t n)
+{
+    Buf b = {p->a, NULL, 0, 0};
+    put(&b, "");
+    expr_list(&b, v, n);
+    return b.s ? b.s : "";
+}
+
 static void block(Printer *p, const Stmt *s, int d)
 {
     fputs(" {\n", p->out);
@@ -239,7 +250,7 @@ static void stmt(Printer *p, const Stmt *s, int d)
 #undef X
         };
         indent(p, d);
-        if (s->u.for_.factor && s->u.for_.kind != FOR_SERIAL && s->u.for_.kind != FOR_PARALLEL)
+        if (s->u.for_.factor && (s->u.for_.kind == FOR_VECTORIZED || s->u.for_.kind == FOR_UNROLLED))
             fprintf(p->out, "%.*s(%u) ", (int)strlen(kinds[s->u.for_.kind]) - 1, kinds[s->u.for_.kind],
                     s->u.for_.factor);
         else
@@ -272,19 +283,34 @@ static void stmt(Printer *p, const Stmt *s, int d)
         fprintf(p->out, "let %s = %s\n", s->u.let.var->name, estr(p, s->u.let.value));
         stmt(p, s->u.let.body, d);
         return;
-    case SK_STORE: {
-        Buf b = {p->a, NULL, 0, 0};
-        put(&b, "");
-        expr_list(&b, s->u.store.idx, s->u.store.nidx);
+    case SK_STORE:
         indent(p, d);
-        fprintf(p->out, "%s[%s] = %s\n", s->u.store.buf->name, b.s ? b.s : "", estr(p, s->u.store.value));
+        fprintf(p->out, "%s[%s] = %s\n", s->u.store.buf->name, list_str(p, s->u.store.idx, s->u.store.nidx),
+                estr(p, s->u.store.value));
         return;
-    }
     case SK_ALLOC:
         indent(p, d);
         fprintf(p->out, "alloc %s: ", s->u.alloc.buf->name);
         buffer_type(p, s->u.alloc.buf);
-        fprintf(p->out, " %s\n", mem_scope_name[s->u.alloc.buf->scope]);
+        fprintf(p->out, " %s", mem_scope_name[s->u.alloc.buf->scope]);
+        if (s->u.alloc.buf->align != IR_LOCAL_ALIGN)
+            fprintf(p->out, " align %u", s->u.alloc.buf->align);
+        fputc('\n', p->out);
+        return;
+    case SK_COPY: {
+        const Stmt *c = s;
+        indent(p, d);
+        fprintf(p->out, "copy %s[%s] <- ", c->u.copy.dst->name, list_str(p, c->u.copy.dst_idx, c->u.copy.ndst));
+        fprintf(p->out, "%s[%s] extent [%s]\n", c->u.copy.src->name, list_str(p, c->u.copy.src_idx, c->u.copy.nsrc),
+                list_str(p, c->u.copy.extent, c->u.copy.n));
+        return;
+    }
+    case SK_SYNC:
+        indent(p, d);
+        if (s->u.sync.kind == SYNC_BARRIER)
+            fprintf(p->out, "sync barrier\n");
+        else
+            fprintf(p->out, "sync %s %u\n", ir_sync_name[s->u.sync.kind], s->u.sync.event);
         return;
     case SK_FREE:
         indent(p, d);

@@ -86,7 +86,7 @@ Sym *ir_to_sym(IrCtx *c, const Expr *e)
         Sym *a = e->u.un.op == UOP_NEG ? ir_to_sym(c, e->u.un.a) : NULL;
         return a ? sym_neg(c->sym, a) : NULL;
     }
-    case EK_CAST: return dtype_is_int(e->u.cast.a->ty) ? ir_to_sym(c, e->u.cast.a) : NULL;
+    case EK_CAST: return dtype_is_int(e->u.cast.a->ty) && !e->u.cast.bits ? ir_to_sym(c, e->u.cast.a) : NULL;
     case EK_BIN: {
         Sym *a = ir_to_sym(c, e->u.bin.a);
         Sym *b = a ? ir_to_sym(c, e->u.bin.b) : NULL;

@@ -2,6 +2,10 @@
  * rebound inside their scope, loads and stores only to arguments or live
  * allocations with one index per dimension, Alloc/Free paired in one
  * sequence, and consistent types. Runs after lowering in every test. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "compiler/ir.h"
 #include "lang/intrinsics.h"
 #include "support/vec.h"
@@ -70,13 +74,16 @@ static bool buffer_known(Verify *v, const IrBuffer *b)
 
 static bool expr(Verify *v, const Expr *e);
 
-static bool index_list(Verify *v, const IrBuffer *b, Expr **idx, uint32_t n, SrcSpan at)
+/* flat: one index, the element offset (after storage flattening). */
+static bool index_list_as(Verify *v, const IrBuffer *b, Expr **idx, uint32_t n, SrcSpan at, bool flat)
 {
     Arena *a = v->c->a;
     if (!buffer_known(v, b))
         return fail(v, at, arena_printf(a, "access to buffer '%s', which is neither an argument nor allocated here",
                                         b->name));
-    if (n != b->rank)
+    if (flat && n != 1)
+        return fail(v, at, arena_printf(a, "'%s' is indexed with %u indices in a flattened kernel", b->name, n));
+    if (!flat && n != b->rank)
         return fail(v, at, arena_printf(a, "'%s' has %u dimensions but is indexed with %u", b->name, b->rank, n));
     for (uint32_t i = 0; i < n; i++) {
         if (!expr(v, idx[i]))
@@ -86,6 +93,11 @@ static bool index_list(Verify *v, const IrBuffer *b, Expr **idx, uint32_t n, Src
                                             dtype_name(idx[i]->ty)));
     }
     return true;
+}
+
+static bool index_list(Verify *v, const IrBuffer *b, Expr **idx, uint32_t n, SrcSpan at)
+{
+    return index_list_as(v, b, idx, n, at, v->f && v->f->flat);
 }
 
 static bool expr(Verify *v, const Expr *e)
@@ -119,7 +131,7 @@ static bool expr(Verify *v, const Expr *e)
         BinOp op = e->u.bin.op;
         if ((op == BOP_AND || op == BOP_OR) && x->ty != DT_BOOL)
             return fail(v, e->loc, "logic operator on non-bool operands");
-        if (op >= BOP_EQ ? e->ty != DT_BOOL : e->ty != x->ty)
+        if (op >= BOP_EQ && op <= BOP_OR ? e->ty != DT_BOOL : e->ty != x->ty)
             return fail(v, e->loc, arena_printf(a, "'%s' has the wrong result type", ir_binop_text[op]));
         return true;
     }
@@ -182,6 +194,33 @@ static bool seq(Verify *v, Stmt *const *list, uint32_t n, SrcSpan at)
     if (v->live.n > mark)
         return fail(v, at, arena_printf(v->c->a, "'%s' is allocated but never freed in the same block",
                                         v->live.v[v->live.n - 1]->name));
+    return true;
+}
+
+/* A bulk copy keeps one index per dimension even in a flattened kernel. */
+static bool copy(Verify *v, const Stmt *s)
+{
+    Arena *a = v->c->a;
+    IrBuffer *d = s->u.copy.dst, *src = s->u.copy.src;
+    if (!index_list_as(v, d, s->u.copy.dst_idx, s->u.copy.ndst, s->loc, false) ||
+        !index_list_as(v, src, s->u.copy.src_idx, s->u.copy.nsrc, s->loc, false))
+        return false;
+    if (d->kind == BUF_INPUT)
+        return fail(v, s->loc, arena_printf(a, "copy into input '%s'", d->name));
+    if (d == src)
+        return fail(v, s->loc, arena_printf(a, "copy of '%s' into itself", d->name));
+    if (d->ty != src->ty)
+        return fail(v, s->loc, arena_printf(a, "copy of %s '%s' into %s '%s'", dtype_name(src->ty), src->name,
+                                            dtype_name(d->ty), d->name));
+    if (s->u.copy.n > d->rank || s->u.copy.n > src->rank)
+        return fail(v, s->loc, arena_printf(a, "copy box of %u dimensions into '%s' of rank %u", s->u.copy.n,
+                                            d->name, d->rank));
+    for (uint32_t i = 0; i < s->u.copy.n; i++) {
+        if (!expr(v, s->u.copy.extent[i]))
+            return false;
+        if (!dtype_is_int(s->u.copy.extent[i]->ty))
+            return fail(v, s->loc, arena_printf(a, "copy extent %u is not an integer", i));
+    }
     return true;
 }
 
@@ -264,6 +303,11 @@ static bool stmt(Verify *v, const Stmt *s)
         if (s->u.assert_.cond->ty != DT_BOOL || !s->u.assert_.msg)
             return fail(v, s->loc, "assert needs a bool condition and a message");
         return true;
+    case SK_COPY: return copy(v, s);
+    case SK_SYNC:
+        if (s->u.sync.kind > SYNC_WAIT)
+            return fail(v, s->loc, "unknown sync kind");
+        return true;
     default: return fail(v, s->loc, "unknown statement kind");
     }
 }
@@ -282,6 +326,23 @@ bool ir_verify(IrCtx *c, const Func *f)
     Stmt *body = f->body;
     bool ok = f->body ? seq(&v, &body, 1, f->loc) : fail(&v, f->loc, "kernel has no body");
     return finish(&v, ok, f->name);
+}
+
+bool ir_verify_enabled(void)
+{
+#ifdef TK_VERIFY_IR
+    return true;
+#else
+    /* read once: compiles on several threads ask, nobody sets it later */
+    static _Atomic int on = -1;
+    int v = atomic_load_explicit(&on, memory_order_relaxed);
+    if (v < 0) {
+        const char *e = getenv("TK_VERIFY_IR");
+        v = e && *e && strcmp(e, "0") != 0;
+        atomic_store_explicit(&on, v, memory_order_relaxed);
+    }
+    return v;
+#endif
 }
 
 bool ir_verify_stmt(IrCtx *c, const Stmt *s)

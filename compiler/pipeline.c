@@ -1,5 +1,6 @@
 /* The only file that knows the order of the stages (QBE main.c func()):
- * load, check, then per kernel lower, schedule, the passes and emit, with
+ * load, check (sema, then the schedules), then per kernel lower, schedule,
+ * the target's loop-IR passes (compiler/passes/pass.h) and emit, with
  * verification and dumps between. */
 #include <stdlib.h>
 #include <string.h>
@@ -7,14 +8,6 @@
 
 #include "compiler/pipeline.h"
 #include "lang/lang.h"
-
-static bool verify(Compile *cc, Func *f) { return ir_verify(&cc->ir, f); }
-
-/* Loop-IR passes every target runs, top to bottom; then the target's own
- * (Target.passes). */
-static const Pass shared_passes[] = {
-    {"verify", verify},
-};
 
 static double now(void)
 {
@@ -25,12 +18,7 @@ static double now(void)
 
 static void dump(Compile *cc, const char *stage, const Func *f)
 {
-    const char *want = cc->p->dump_after;
-    if (!want || (strcmp(want, "all") != 0 && strcmp(want, stage) != 0))
-        return;
-    FILE *out = cc->p->dump ? cc->p->dump : stderr;
-    fprintf(out, "// after %s\n", stage);
-    ir_print_func(out, cc->ir.a, f, 0);
+    pass_dump(cc->p->dump_after, cc->p->dump, &cc->ir, stage, f);
 }
 
 /* ---- the stages ---------------------------------------------------------- */
@@ -42,12 +30,9 @@ static AstProgram *load(Pipeline *p)
     return lang_load_string(p->ctx, p->name ? p->name : "<string>", p->text ? p->text : "", p->len);
 }
 
-/* The front end's checks, then what only the target descriptions know. */
-static bool check(Pipeline *p)
-{
-    bool ok = sema_check(p->ctx, p->prog);
-    return target_check_schedules(p->ctx, p->prog) && ok;
-}
+/* The front end's checks, then every schedule against its target
+ * (compiler/sched/check_program.c), once. */
+static bool check(Pipeline *p) { return sema_check(p->ctx, p->prog) && sched_check_program(p->ctx, p->prog); }
 
 static Func *lower(Compile *cc)
 {
@@ -77,16 +62,14 @@ static Func *schedule(Compile *cc, Func *f)
     return f;
 }
 
-static bool run_passes(Compile *cc, Func *f, const Pass *passes, size_t n)
+/* The target's passes, then the final check, always: an emitter gets
+ * well-formed IR or nothing. */
+static bool run_passes(Compile *cc, Func *f)
 {
-    for (size_t i = 0; i < n; i++) {
-        Stmt *before = f->body;
-        if (!passes[i].run(cc, f))
-            return false;
-        if (f->body != before)
-            dump(cc, passes[i].name, f);
-    }
-    return true;
+    const Pipeline *p = cc->p;
+    PassOpts po = {.auto_parallel = cc->target->auto_parallel, .verify = p->verify, .dump_after = p->dump_after,
+                   .dump = p->dump};
+    return passes_run(&cc->ir, f, cc->target->passes, &po) && ir_verify(&cc->ir, f);
 }
 
 /* lower -> schedule -> passes -> emit for one kernel, in its own scratch. */
@@ -104,8 +87,7 @@ static bool compile_kernel(Pipeline *p, KernelInfo *k, InstKey key)
     if (ok && !(p->emit && p->emit_kind == EMIT_CODE && t->lookup && (cc.product = t->lookup(&cc)))) {
         f = lower(&cc);
         f = f ? schedule(&cc, f) : NULL;
-        ok = f && run_passes(&cc, f, shared_passes, sizeof shared_passes / sizeof *shared_passes)
-             && run_passes(&cc, f, t->passes, t->npasses);
+        ok = f && run_passes(&cc, f);
         double t1 = now();
         cc.times.lower = t1 - t0;
         ok = ok && (!p->emit || t->emit(&cc, f, p->emit_kind));

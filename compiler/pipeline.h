@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "compiler/lower/lower.h"
+#include "compiler/passes/pass.h"
 #include "compiler/sched/sched.h"
 #include "compiler/target.h"
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler/passes/pass.h"
 #include "support/arena.h"
 #include "support/mem_scope.h"
 
@@ -24,13 +25,6 @@ typedef struct TargetScope {
     uint64_t capacity;  /* bytes per core; 0: as much as the host has */
     uint32_t align;     /* bytes a buffer in it starts on */
 } TargetScope;
-
-/* A loop-IR rewrite: false after a diagnostic in cc. Rewrites f->body in
- * place (a pass that changes nothing leaves it as it was). */
-typedef struct Pass {
-    const char *name;   /* for --dump-after=NAME */
-    bool (*run)(Compile *cc, Func *f);
-} Pass;
 
 /* What Target.emit makes. */
 typedef enum EmitKind {
@@ -45,8 +39,12 @@ typedef struct Target {
     uint32_t           nscopes;
     uint32_t           vector_bits;    /* widest vector register */
     const char *const *tensorize_ops;  /* what `tensorize(v, OP)` may name; NULL-terminated */
-    const Pass        *passes;         /* run after the shared passes, in order */
-    uint32_t           npasses;
+    const PassList    *passes;         /* the loop-IR passes after the schedule (pass_list_cpu); NULL: none */
+    bool               auto_parallel;  /* PassOpts.auto_parallel for them */
+    /* Whether a backend consumes this target's scheduled loop IR: its
+     * schedules (or the automatic one) are applied at check time; for the
+     * rest only the directives are checked (compiler/sched/check_program.c). */
+    bool               applies_schedules;
     /* Before lowering: a product made earlier for the same source, kernel
      * and instantiation (an in-process cache), or NULL. May be NULL. */
     void *(*lookup)(Compile *cc);
@@ -65,13 +63,6 @@ const Target *target_at(size_t i);
 const Target *target_host(void);
 /* "cpu, npu" (last_sep ", ") or "cpu or npu" (" or "): for messages. */
 const char *target_names(Arena *a, const char *last_sep);
-
-/* The schedules of program p against the targets they name: unknown
- * targets, memories and tensorize operations. False after an error in
- * c->diags. */
-struct Ctx;
-struct AstProgram;
-bool target_check_schedules(struct Ctx *c, struct AstProgram *p);
 
 /* The scope of t called `name`, or NULL. */
 const TargetScope *target_scope(const Target *t, const char *name);

@@ -17,8 +17,9 @@ static const Target cpu = {
     .nscopes = sizeof scopes / sizeof *scopes,
     .vector_bits = 256,
     .tensorize_ops = tensorize_ops,
-    .passes = NULL,
-    .npasses = 0,
+    .passes = &pass_list_cpu,
+    .auto_parallel = true,
+    .applies_schedules = true,
     .lookup = cpu_lookup,
     .emit = cpu_emit,
 };

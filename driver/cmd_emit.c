@@ -12,13 +12,15 @@
 
 static const char help[] =
     "usage: tkc emit --ast FILE\n"
-    "       tkc emit --loops [-k KERNEL] [--loop-ids] [--dump-after=PASS|all] FILE\n"
+    "       tkc emit --loops [-k KERNEL] [--target cpu|npu] [--no-schedule] [--auto] [--schedule]\n"
+    "                        [--loop-ids] [--dump-after=PASS|all] FILE\n"
     "       tkc emit --llvm|--asm [-k KERNEL] FILE\n"
     "  --ast          the typed AST: every expression's dtype, every stage's extents\n"
     "  --loops        the loop IR of each kernel of FILE, default schedule (docs/ir.md)\n"
     "  -k KERNEL      only this kernel (any loaded file)\n"
     "  --loop-ids     show each loop's stable id (for@ID)\n"
-    "  --dump-after   print the loop IR after a pass (to stderr)\n"
+    "  --dump-after=PASS  print the loop IR after pass PASS, or after every pass\n"
+    "                 with =all (to stderr)\n"
     "  --target T     apply the kernel's schedule for T (cpu or npu; default cpu)\n"
     "  --no-schedule  the default schedule, ignoring the kernel's schedule\n"
     "  --schedule     the applied schedule as .tk text (docs/schedules.md); for a kernel\n"
@@ -71,7 +73,10 @@ static bool emit_kernel(Ctx *c, AstProgram *prog, AstKernel *ak, const Opts *o)
     if (o->cpu && !strcmp(cpu_backend_desc(o->cpu)->name, t->name))
         t = cpu_backend_desc(o->cpu);
     bool code = strcmp(o->what, "loops") != 0;
-    Pipeline p = {.ctx = c, .prog = prog, .target = t, .kernel = k, .key = {DT_ERROR}, .emit = code,
+    /* --loops shows the scheduled IR: the target's passes run when it compiles */
+    Target scheduled = *t;
+    scheduled.passes = NULL;
+    Pipeline p = {.ctx = c, .prog = prog, .target = code ? t : &scheduled, .kernel = k, .key = {DT_ERROR}, .emit = code,
                   .emit_kind = !strcmp(o->what, "asm") ? EMIT_ASM : EMIT_TEXT, .no_schedule = o->no_schedule,
                   .auto_schedule = o->auto_ || code, .verify = true, .trace = o->schedule,
                   .dump_after = o->dump_after, .each = print, .ud = (void *)o};

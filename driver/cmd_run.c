@@ -360,7 +360,7 @@ shaped:;
             v.f = val_round(a->dtype, (double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
         else if (a->dtype == DT_BOOL)
             v.i = (int64_t)(r >> 63);
-        else if (a->dtype == DT_U8)
+        else if (dtype_is_unsigned(a->dtype))
             v.i = (int64_t)((r >> 32) % 9);
         else
             v.i = (int64_t)((r >> 32) % 17) - 8;
@@ -387,6 +387,13 @@ static bool parse_scalar(const ParamInfo *p, DType t, const char *text, TkScalar
         out->u.f = strtod(text, &end);
         if (!*end && end != text)
             return true;
+    } else if (t == DT_U64) { /* beyond INT64_MAX: held as its bits */
+        unsigned long long v = strtoull(text, &end, 0);
+        if (!*end && end != text && !strchr(text, '-') && !errno)
+            return out->u.i = (int64_t)v, true;
+        if (errno == ERANGE || (strchr(text, '-') && !*end))
+            return cli_error("run: --scalar %s=%s: %s is out of range for %s", p->name, text, text,
+                             dtype_name(t)), false;
     } else {
         long long v = strtoll(text, &end, 0);
         Val w = {.i = v};
@@ -579,12 +586,13 @@ static bool compare(const char *name, const NpyArray *got, const NpyArray *want)
         double y = dtype_is_float(want->dtype) ? b.f : (double)b.i;
         if (isnan(x) && isnan(y))
             continue;
-        double d = x == y ? 0 : fabs(x - y);   /* equal infinities: 0 */
-        if (isnan(d))
-            d = INFINITY;
-        double rel = d == 0 ? 0 : d / fmax(fabs(y), 1e-300);
+        /* an infinity or a NaN matches only itself (equal infinities: 0);
+         * rtol * |inf| would accept any value */
+        bool special = isinf(x) || isinf(y) || isnan(x) || isnan(y);
+        double d = x == y ? 0 : special ? INFINITY : fabs(x - y);
+        double rel = d == 0 ? 0 : special ? INFINITY : d / fmax(fabs(y), 1e-300);
         max_abs = fmax(max_abs, d), max_rel = fmax(max_rel, rel);
-        ok &= d <= atol + rtol * fabs(y);
+        ok &= special ? d == 0 : d <= atol + rtol * fabs(y);
     }
     printf("check %s: max abs error %.3g, max rel error %.3g (%s: rel %g, abs %g): %s\n", name, max_abs, max_rel,
            dtype_name(got->dtype), rtol, atol, ok ? "ok" : "FAILED");

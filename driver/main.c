@@ -1,4 +1,7 @@
-/* tkc: the command-line driver. Dispatches to one file per subcommand. */
+/* tkc: the command-line driver. Dispatches to one file per subcommand.
+ * `tkc --help` lists every command with every option it accepts (a test,
+ * tests/unit/tkc_help_test.c, checks it against the options cmd_*.c parse);
+ * `tkc COMMAND --help` explains them. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,12 +11,29 @@
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
-    const char *usage;
+    const char *usage; /* every form and option, then what the command does */
 } commands[] = {
-    {"check", cmd_check, "check FILE...                 parse and check .tk files, report every error"},
-    {"emit",  cmd_emit,  "emit --ast|--loops FILE       print the typed AST, or the loop IR of each kernel"},
-    {"run",   cmd_run,   "run FILE -k KERNEL --in ...   run a kernel on .npy inputs (reference interpreter)"},
-    {"sim",   cmd_sim,   "sim FILE.npuasm [options]     run an NPU assembly program on the simulator"},
+    {"check", cmd_check,
+     "check FILE...\n"
+     "      parse and check .tk files (and what they import), report every error\n"},
+    {"emit", cmd_emit,
+     "emit --ast FILE\n"
+     "  tkc emit --loops [-k KERNEL] [--target cpu|npu] [--no-schedule] [--auto] [--schedule]\n"
+     "                 [--loop-ids] [--dump-after=PASS|all] FILE\n"
+     "  tkc emit --llvm|--asm [-k KERNEL] FILE\n"
+     "      print the typed AST, the loop IR of each kernel (with its schedule, or the\n"
+     "      automatic one), or the LLVM IR / assembly the cpu target runs\n"},
+    {"run", cmd_run,
+     "run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
+     "                 [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
+     "                 [--target cpu|interp] [--check] [--time]\n"
+     "      run a kernel on .npy inputs, compiled for this CPU with LLVM (default) or on\n"
+     "      the reference interpreter; --check compares the two\n"},
+    {"sim", cmd_sim,
+     "sim FILE.npuasm [--profile NAME|FILE] [--profile-path DIRS] [--block-dim N]\n"
+     "                 [--in NAME=FILE ...] [--out NAME=FILE ...] [--report] [--trace FILE]\n"
+     "                 [--print] [--max-errors N]\n"
+     "      run an NPU assembly program on the simulator\n"},
 };
 
 int cli_error(const char *fmt, ...)
@@ -31,9 +51,11 @@ static void usage(FILE *out)
 {
     fputs("usage: tkc <command> [options] [FILE...]\n\ncommands:\n", out);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(out, "  tkc %s\n", commands[i].usage);
-    fputs("\n  tkc --help                    this text\n"
-          "  tkc --version                 print the version\n"
+        fprintf(out, "  tkc %s", commands[i].usage);
+    fputs("  tkc --help\n"
+          "      this text\n"
+          "  tkc --version\n"
+          "      print the version\n"
           "\n'tkc <command> --help' describes a command's options.\n"
           "Exit status: 0 when clean, 1 on any error.\n", out);
 }

@@ -14,9 +14,10 @@ const char *ast_op_text(AstOp op)
         [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%",
         [OP_EQ] = "==", [OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=", [OP_GT] = ">",
         [OP_GE] = ">=", [OP_AND] = "&&", [OP_OR] = "||", [OP_DEFAULT] = "??",
-        [OP_NEG] = "-", [OP_NOT] = "!",
+        [OP_NEG] = "-", [OP_NOT] = "!", [OP_BITAND] = "&", [OP_BITOR] = "|", [OP_BITXOR] = "^",
+        [OP_SHL] = "<<", [OP_SHR] = ">>", [OP_BITNOT] = "~",
     };
-    return op <= OP_NOT ? text[op] : "?";
+    return op <= OP_BITNOT ? text[op] : "?";
 }
 
 static AstExpr *node(Ctx *c, AstExprKind kind, SrcSpan sp)
@@ -112,6 +113,16 @@ AstExpr *ast_call(Ctx *c, SrcSpan callee_span, const char *callee, AstExprVec ar
     e->u.call.args = args;
     e->u.call.intrinsic = -1;
     return deepen(c, e, list_depth(args));
+}
+
+AstExpr *ast_bitcast(Ctx *c, SrcSpan kw_span, const char *type, SrcSpan type_span, AstExpr *x, SrcSpan close)
+{
+    AstExprVec args = {0};
+    vec_push(&c->arena, args, x);
+    AstExpr *e = ast_call(c, type_span, type, args, close);
+    e->span = span_join(kw_span, close);
+    e->u.call.bitcast = true;
+    return e;
 }
 
 AstExpr *ast_access(Ctx *c, SrcSpan name_span, const char *tensor, AstExprVec idx, SrcSpan close)

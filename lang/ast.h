@@ -37,9 +37,15 @@ typedef enum {
     OP_AND, OP_OR,
     OP_DEFAULT, /* ?? with a left side that is not a tensor access (sema error) */
     OP_NEG, OP_NOT, /* unary */
+    OP_BITAND, OP_BITOR, OP_BITXOR, OP_SHL, OP_SHR, /* integer bit operations */
+    OP_BITNOT,      /* unary ~ */
 } AstOp;
 
-typedef enum { RED_SUM, RED_MAX, RED_MIN, RED_PROD } RedOp;
+/* argmax/argmin give the i64 position of the first extreme value within the
+ * reduced range (row-major over the variables as written); NaN counts as the
+ * largest and the smallest value (docs/semantics.md). */
+typedef enum { RED_SUM, RED_MAX, RED_MIN, RED_PROD, RED_ARGMAX, RED_ARGMIN } RedOp;
+#define RED_IS_ARG(op) ((op) == RED_ARGMAX || (op) == RED_ARGMIN)
 
 /* What a name resolves to (sema). */
 typedef enum {
@@ -81,6 +87,7 @@ struct AstExpr {
             AstExprVec  args;
             int         intrinsic;  /* sema: Intrinsic id, or -1 */
             DType       cast_to;    /* sema: a cast when != DT_ERROR */
+            bool        bitcast;    /* bitcast<callee>(x): callee names the type */
             AstFn      *fn;         /* sema: an fn helper call */
         } call;
         struct {
@@ -90,6 +97,9 @@ struct AstExpr {
             AstExpr    *dflt;       /* value of `?? dflt`, or NULL */
             RefKind     ref;        /* sema: REF_INPUT or REF_STAGE */
             uint32_t    index;
+            bool        guarded;    /* sema: inside only under the conditions of
+                                       the selects around it; lowering
+                                       predicates the load on them */
         } access;
         struct {
             const char  *op_name;
@@ -139,6 +149,7 @@ struct AstKernel {
     AstTypeParamVec tparams;     /* <T, U> */
     AstParamVec     params;
     AstParamVec     outputs;
+    AstExprVec      requires;    /* `requires a >= 0, ...`: launch preconditions */
     AstStmtVec      stmts;
     SrcSpan         close;       /* the closing brace */
     struct KernelInfo *info;     /* sema: resolved tables (lang/sema/sema.h) */
@@ -234,6 +245,8 @@ AstExpr *ast_binary(Ctx *c, AstOp op, AstExpr *a, AstExpr *b);
 AstExpr *ast_default(Ctx *c, AstExpr *a, AstExpr *b);
 AstExpr *ast_call(Ctx *c, SrcSpan callee_span, const char *callee, AstExprVec args, SrcSpan close);
 AstExpr *ast_access(Ctx *c, SrcSpan name_span, const char *tensor, AstExprVec idx, SrcSpan close);
+/* bitcast<type>(x): a call of `type` marked as a bitcast. */
+AstExpr *ast_bitcast(Ctx *c, SrcSpan kw_span, const char *type, SrcSpan type_span, AstExpr *x, SrcSpan close);
 AstExpr *ast_reduce(Ctx *c, SrcSpan op_span, const char *op, AstExpr *body, AstGenVarVec vars, SrcSpan close);
 
 /* The span from the start of a to the end of b (same line; else a alone). */

@@ -60,7 +60,7 @@ void ast_dump_expr(FILE *out, const AstExpr *e)
         fputc(')', out);
         return;
     case EX_CALL:
-        fprintf(out, "(call %s", e->u.call.callee);
+        fprintf(out, "(%s %s", e->u.call.bitcast ? "bitcast" : "call", e->u.call.callee);
         dump_list(out, e->u.call.args);
         fputc(')', out);
         return;

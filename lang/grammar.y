@@ -49,7 +49,7 @@ static void add_item(ParseState *ps, AstItemKind kind, void *p)
 }
 
 static AstKernel *mkkernel(ParseState *ps, Token name, AstTypeParamVec tp, AstParamVec in,
-                           AstParamVec out, AstStmtVec body, SrcSpan close)
+                           AstParamVec out, AstExprVec req, AstStmtVec body, SrcSpan close)
 {
     AstKernel *k = arena_alloc(AR, sizeof *k);
     k->name = name.text;
@@ -57,6 +57,7 @@ static AstKernel *mkkernel(ParseState *ps, Token name, AstTypeParamVec tp, AstPa
     k->tparams = tp;
     k->params = in;
     k->outputs = out;
+    k->requires = req;
     k->stmts = body;
     k->close = close;
     return k;
@@ -110,13 +111,20 @@ static AstSchedStmt *mkspecialize(ParseState *ps, Token kw, AstExpr *cond, SrcSp
        LPAREN RPAREN LBRACKET RBRACKET LBRACE RBRACE LT GT COMMA SEMI COLON ASSIGN
        DOT DOTDOT ELLIPSIS ARROW DEFAULT PLUS MINUS STAR SLASH PERCENT EQ NE LE GE
        AND OR NOT.
+%token REQUIRES.
+/* Integer bit operations and bitcast<T>(x). */
+%token AMP PIPE CARET TILDE SHL SHR BITCAST.
 
 /* Lowest to highest. */
 %right DEFAULT.
 %left OR.
 %left AND.
+%left PIPE.
+%left CARET.
+%left AMP.
 %left EQ NE.
 %nonassoc LT LE GT GE.
+%left SHL SHR.
 %left PLUS MINUS.
 %left STAR SLASH PERCENT.
 %right NOT.
@@ -151,14 +159,19 @@ fn ::= FN IDENT(N) LPAREN params(P) RPAREN ARROW type(T) ASSIGN expr(B) SEMI. {
     add_item(ps, ITEM_FN, f);
 }
 
-/* kernel -> 'kernel' IDENT [tparams] '(' [params] ')' '->' outputs '{' { stmt } '}' */
-kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) LBRACE stmts(S) RBRACE(R). {
-    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, S, R.span));
+/* kernel -> 'kernel' IDENT [tparams] '(' [params] ')' '->' outputs [requires] '{' { stmt } '}' */
+kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) requires(Q) LBRACE stmts(S) RBRACE(R). {
+    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, Q, S, R.span));
 }
-kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) LBRACE stmts(S) error RBRACE(R). {
+kernel ::= KERNEL IDENT(N) tparams(TP) LPAREN params(P) RPAREN ARROW outputs(O) requires(Q) LBRACE stmts(S) error RBRACE(R). {
     RECOVERED();
-    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, S, R.span));
+    add_item(ps, ITEM_KERNEL, mkkernel(ps, N, TP, P, O, Q, S, R.span));
 }
+
+/* requires -> 'requires' expr { ',' expr }   (conditions checked at launch) */
+%type requires {AstExprVec}
+requires(A) ::= . { memset(&A, 0, sizeof A); }
+requires(A) ::= REQUIRES exprlist(L). { A = L; }
 
 /* tparams -> '<' IDENT { ',' IDENT } '>' */
 %type tparams {AstTypeParamVec}
@@ -192,6 +205,7 @@ outputs(A) ::= LPAREN paramlist(L) RPAREN. { A = L; }
 %type type {AstType *}
 type(A) ::= IDENT(E). { A = mktype(ps, E, false, (AstExprVec){0}, E.span); }
 type(A) ::= IDENT(E) LBRACKET exprlist(D) RBRACKET(R). { A = mktype(ps, E, true, D, R.span); }
+type(A) ::= IDENT(E) LBRACKET RBRACKET(R). { A = mktype(ps, E, true, (AstExprVec){0}, R.span); } /* 0-d tensor */
 
 /* ---- kernel statements ------------------------------------------------ */
 
@@ -205,6 +219,14 @@ stmt(A) ::= IDENT(N) LBRACKET exprlist(I) RBRACKET ASSIGN expr(V) SEMI(E). {
     A->name = N.text;
     A->name_span = N.span;
     A->lhs = I;
+    A->has_brackets = true;
+    A->value = V;
+    A->span = span_join(N.span, E.span);
+}
+stmt(A) ::= IDENT(N) LBRACKET RBRACKET ASSIGN expr(V) SEMI(E). { /* sema: write name = ... */
+    A = arena_alloc(AR, sizeof *A);
+    A->name = N.text;
+    A->name_span = N.span;
     A->has_brackets = true;
     A->value = V;
     A->span = span_join(N.span, E.span);
@@ -288,6 +310,14 @@ expr(A) ::= expr(X) SLASH expr(Y).   { A = ast_binary(ps->c, OP_DIV, X, Y); }
 expr(A) ::= expr(X) PERCENT expr(Y). { A = ast_binary(ps->c, OP_MOD, X, Y); }
 expr(A) ::= MINUS(O) expr(X). [NOT]  { A = ast_unary(ps->c, O.span, OP_NEG, X); }
 expr(A) ::= NOT(O) expr(X).          { A = ast_unary(ps->c, O.span, OP_NOT, X); }
+expr(A) ::= expr(X) PIPE expr(Y).    { A = ast_binary(ps->c, OP_BITOR, X, Y); }
+expr(A) ::= expr(X) CARET expr(Y).   { A = ast_binary(ps->c, OP_BITXOR, X, Y); }
+expr(A) ::= expr(X) AMP expr(Y).     { A = ast_binary(ps->c, OP_BITAND, X, Y); }
+expr(A) ::= expr(X) SHL expr(Y).     { A = ast_binary(ps->c, OP_SHL, X, Y); }
+expr(A) ::= expr(X) SHR expr(Y).     { A = ast_binary(ps->c, OP_SHR, X, Y); }
+expr(A) ::= TILDE(O) expr(X). [NOT]  { A = ast_unary(ps->c, O.span, OP_BITNOT, X); }
+/* bitcast<T>(x): the bits of x read as T, a type of the same width */
+expr(A) ::= BITCAST(K) LT IDENT(T) GT LPAREN expr(X) RPAREN(R). { A = ast_bitcast(ps->c, K.span, T.text, T.span, X, R.span); }
 
 /* primary -> INT | FLOAT | IDENT | '...' | '(' expr ')' */
 expr(A) ::= INT(T).      { A = ast_int(ps->c, T.span, T.ival); }
@@ -299,6 +329,7 @@ expr(A) ::= LPAREN(L) expr(X) RPAREN(R). { A = paren(X, L.span, R.span); }
 /* postfix -> IDENT '(' [args] ')' | IDENT '[' args ']' | IDENT '(' expr 'for' genvars ')' */
 expr(A) ::= IDENT(F) LPAREN callargs(X) RPAREN(R). { A = ast_call(ps->c, F.span, F.text, X, R.span); }
 expr(A) ::= IDENT(T) LBRACKET exprlist(X) RBRACKET(R). { A = ast_access(ps->c, T.span, T.text, X, R.span); }
+expr(A) ::= IDENT(T) LBRACKET RBRACKET(R). { A = ast_access(ps->c, T.span, T.text, (AstExprVec){0}, R.span); } /* sema: write s */
 expr(A) ::= IDENT(F) LPAREN expr(B) FOR genvars(V) RPAREN(R). { A = ast_reduce(ps->c, F.span, F.text, B, V, R.span); }
 
 /* args -> expr { ',' expr } */

@@ -21,6 +21,8 @@ typedef enum {
     X(FLOOR,   "floor",   1, IA_FLOAT)   \
     X(CEIL,    "ceil",    1, IA_FLOAT)   \
     X(ROUND,   "round",   1, IA_FLOAT)   \
+    X(TRUNC,   "trunc",   1, IA_FLOAT)   \
+    X(FMOD,    "fmod",    2, IA_FLOAT)   \
     X(POW,     "pow",     2, IA_FLOAT)   \
     X(ABS,     "abs",     1, IA_NUMERIC) \
     X(MAX,     "max",     2, IA_NUMERIC) \

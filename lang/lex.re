@@ -37,6 +37,7 @@ const char *lex_kind_name(int kind)
     case TK_IMPORT:     return "'import'";
     case TK_IN:         return "'in'";
     case TK_SPECIALIZE: return "'specialize'";
+    case TK_REQUIRES:   return "'requires'";
     case TK_LPAREN:     return "'('";
     case TK_RPAREN:     return "')'";
     case TK_LBRACKET:   return "'['";
@@ -66,6 +67,13 @@ const char *lex_kind_name(int kind)
     case TK_AND:        return "'&&'";
     case TK_OR:         return "'||'";
     case TK_NOT:        return "'!'";
+    case TK_AMP:        return "'&'";
+    case TK_PIPE:       return "'|'";
+    case TK_CARET:      return "'^'";
+    case TK_TILDE:      return "'~'";
+    case TK_SHL:        return "'<<'";
+    case TK_SHR:        return "'>>'";
+    case TK_BITCAST:    return "'bitcast'";
     }
     return "token";
 }
@@ -233,6 +241,9 @@ Token lex_next(Lexer *lx)
         "import"      { k = TK_IMPORT;     goto word; }
         "in"          { k = TK_IN;         goto word; }
         "specialize"  { k = TK_SPECIALIZE; goto word; }
+        "requires"    { k = TK_REQUIRES;   goto word; }
+        "inf" | "nan" { k = TK_FLOAT;      goto number; } /* float literals spelled as words */
+        "bitcast"     { k = TK_BITCAST;    goto word; }
         [a-zA-Z_][a-zA-Z_0-9]* { k = TK_IDENT; goto word; }
 
         digit+        { k = TK_INT; goto number; }
@@ -267,6 +278,12 @@ Token lex_next(Lexer *lx)
         "&&"  { k = TK_AND;      goto punct; }
         "||"  { k = TK_OR;       goto punct; }
         "!"   { k = TK_NOT;      goto punct; }
+        "&"   { k = TK_AMP;      goto punct; }
+        "|"   { k = TK_PIPE;     goto punct; }
+        "^"   { k = TK_CARET;    goto punct; }
+        "~"   { k = TK_TILDE;    goto punct; }
+        "<<"  { k = TK_SHL;      goto punct; }
+        ">>"  { k = TK_SHR;      goto punct; }
 
         utf8  { lx->cur = (const char *)YYCURSOR; bad_char(lx, start, lx->cur); continue; }
         *     { lx->cur = (const char *)YYCURSOR; bad_char(lx, start, lx->cur); continue; }

@@ -11,8 +11,8 @@
 /* The parser stack holds 2000 entries (%stack_size in grammar.y): 10,000
  * nested brackets overflow it cleanly, while anything AST_MAX_DEPTH deep
  * still fits and gets ast.c's own error. */
-/* Token kinds TK_EOF .. TK_NOT. */
-#define PARSE_NTOK (TK_NOT + 1)
+/* Token kinds TK_EOF .. TK_REQUIRES (the last %token of grammar.y). */
+#define PARSE_NTOK (TK_REQUIRES + 1)
 
 typedef struct ParseState {
     Ctx       *c;

@@ -14,7 +14,8 @@ static const struct { const char *name; size_t size; bool is_float, is_signed; }
 const char *dtype_name(DType t) { return t < DT__COUNT ? info[t].name : "<bad>"; }
 size_t      dtype_size(DType t) { return t < DT__COUNT ? info[t].size : 0; }
 bool        dtype_is_float(DType t) { return t < DT__COUNT && info[t].is_float; }
-bool        dtype_is_int(DType t) { return t >= DT_I8 && t <= DT_U8; }
+bool        dtype_is_int(DType t) { return t > DT_BOOL && t < DT_GENERIC && !info[t].is_float; }
+bool        dtype_is_unsigned(DType t) { return dtype_is_int(t) && !info[t].is_signed; }
 
 DType dtype_from_name(const char *s)
 {

@@ -312,15 +312,15 @@ static bool map_descr(const char *name, const unsigned char *d, size_t n, DType 
         static const struct { char kind; long bytes; DType t; } tab[] = {
             /* kind bytes TK type */
             {'b', 1, DT_BOOL}, {'i', 1, DT_I8},  {'i', 2, DT_I16}, {'i', 4, DT_I32},
-            {'i', 8, DT_I64},  {'u', 1, DT_U8},  {'f', 2, DT_F16}, {'f', 4, DT_F32},
-            {'f', 8, DT_F64},
+            {'i', 8, DT_I64},  {'u', 1, DT_U8},  {'u', 2, DT_U16}, {'u', 4, DT_U32},
+            {'u', 8, DT_U64},  {'f', 2, DT_F16}, {'f', 4, DT_F32}, {'f', 8, DT_F64},
         };
         DType t = DT_ERROR;
         for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
             if (tab[i].kind == kind && tab[i].bytes == bytes)
                 t = tab[i].t;
         bool raw16 = bytes == 2 && (kind == 'u' || kind == 'V');
-        if (t == DT_ERROR && raw16 && want == DT_BF16)
+        if ((t == DT_ERROR || t == DT_U16) && raw16 && want == DT_BF16) /* raw bf16 bits */
             t = DT_BF16;
         bool order_ok = order == '<' || order == '>' || (order == '|' && (bytes == 1 || kind == 'V'));
         if (t == DT_ERROR || !order_ok) {

@@ -17,6 +17,9 @@ static const char *descr_of(DType t)
     case DT_I32:  return "<i4";
     case DT_I64:  return "<i8";
     case DT_U8:   return "|u1";
+    case DT_U16:  return "<u2";
+    case DT_U32:  return "<u4";
+    case DT_U64:  return "<u8";
     case DT_F16:  return "<f2";
     case DT_BF16: return "bfloat16";
     case DT_F32:  return "<f4";

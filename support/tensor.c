@@ -67,7 +67,7 @@ DType tensor_dtype_from_dl(DLDataType d)
     if (d.lanes != 1)
         return DT_ERROR;
     /* Scan the table; the first match wins, so (kDLUInt, 8) is u8, not bool. */
-    static const DType order[] = {DT_U8, DT_I8, DT_I16, DT_I32, DT_I64,
+    static const DType order[] = {DT_U8, DT_U16, DT_U32, DT_U64, DT_I8, DT_I16, DT_I32, DT_I64,
                                   DT_F16, DT_BF16, DT_F32, DT_F64, DT_BOOL};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         const DtInfo *i = info(order[k]);

@@ -128,7 +128,9 @@ static Node *call(Interp *in, const AstExpr *e, DType t)
         DType from = concrete(in, args->v[0], DT_GENERIC);
         if (from == DT_GENERIC)
             from = args->v[0]->kind == EX_FLOAT ? DT_F32 : DT_I64;
-        n = node(in, N_CAST, t, e);
+        if (e->u.call.bitcast && (dtype_size(from) != dtype_size(t) || from == DT_BOOL || t == DT_BOOL))
+            return bad(in, e, arena_printf(&in->arena, "a bitcast from %s", dtype_name(from)), t);
+        n = node(in, e->u.call.bitcast ? N_BITCAST : N_CAST, t, e);
         n->ot = from;
         n->a = nodes(in, 1);
         n->n = 1;
@@ -191,12 +193,14 @@ static Node *access(Interp *in, const AstExpr *e, DType t)
 
 static Node *reduce(Interp *in, const AstExpr *e, DType t)
 {
-    static const char *const names[] = {"sum", "max", "min", "prod"};
-    if (t == DT_BOOL)
-        return bad(in, e, names[e->u.reduce.op], t);
+    /* argmax/argmin: an i64 position; the values compared keep their type. */
+    DType vt = RED_IS_ARG(e->u.reduce.op) ? concrete(in, e->u.reduce.body, DT_F32) : t;
+    if (vt == DT_BOOL)
+        return bad(in, e, e->u.reduce.op_name, vt);
     const AstGenVarVec *vars = &e->u.reduce.vars;
     Node *n = node(in, N_REDUCE, t, e);
     n->op = e->u.reduce.op;
+    n->ot = vt;
     n->n = vars->n;
     n->rv = arena_alloc(&in->arena, (vars->n + 1) * sizeof *n->rv);
     n->lo = nodes(in, vars->n);
@@ -218,7 +222,7 @@ static Node *reduce(Interp *in, const AstExpr *e, DType t)
         if (!ok1 || !ok2)
             interp_fail(in, "%s: the range of reduction variable %s cannot be computed", in->k->ast->name, g->name);
     }
-    n->x = interp_build(in, e->u.reduce.body, t);
+    n->x = interp_build(in, e->u.reduce.body, vt);
     return n;
 }
 
@@ -249,6 +253,8 @@ Node *interp_build(Interp *in, const AstExpr *e, DType want)
     case EX_UNARY:
         if (e->u.unary.op == OP_NEG && t == DT_BOOL)
             return bad(in, e, "'-'", t);
+        if (e->u.unary.op == OP_BITNOT && !dtype_is_int(t))
+            return bad(in, e, "'~'", t);
         n = node(in, N_UNARY, t, e);
         n->op = e->u.unary.op;
         n->a = nodes(in, 1);
@@ -264,7 +270,7 @@ Node *interp_build(Interp *in, const AstExpr *e, DType want)
                 ot = infer(in, e->u.binary.b);
             if (op == OP_AND || op == OP_OR)
                 ot = DT_BOOL;
-        } else if (t == DT_BOOL || op == OP_DEFAULT) {
+        } else if (t == DT_BOOL || op == OP_DEFAULT || (op >= OP_BITAND && !dtype_is_int(t))) {
             return bad(in, e, ast_op_text(op), t);
         }
         if (ot == DT_GENERIC)

@@ -50,10 +50,24 @@ static Val load(Interp *in, const Node *n)
     return val_load(b->t, b->data + off * (int64_t)esize(b->t));
 }
 
-static void reduce(Interp *in, const Node *n, uint32_t level, Val *acc)
+/* An accumulator of a reduction: the value so far, and for argmax/argmin
+ * the position of the best element and of the next one. */
+typedef struct Acc {
+    Val     v;
+    int64_t best, at;
+} Acc;
+
+static void reduce(Interp *in, const Node *n, uint32_t level, Acc *acc)
 {
     if (level == n->n) {
-        *acc = val_combine(n->op, n->t, *acc, eval(in, n->x));
+        Val x = eval(in, n->x);
+        if (!RED_IS_ARG(n->op)) {
+            acc->v = val_combine(n->op, n->t, acc->v, x);
+            return;
+        }
+        if (val_better(n->op, n->ot, acc->v, x))
+            acc->v = x, acc->best = acc->at;
+        acc->at++;
         return;
     }
     int64_t lo = n->min[level], ext = n->ext[level];
@@ -85,6 +99,7 @@ static Val eval(Interp *in, const Node *n)
         return val_binary(n->op, n->ot, a, eval(in, n->a[1]));
     }
     case N_CAST: return val_cast(n->t, n->ot, eval(in, n->a[0]));
+    case N_BITCAST: return val_bitcast(n->t, n->ot, eval(in, n->a[0]));
     case N_INTR: {
         if (n->op == INTR_SELECT) /* only the chosen side is evaluated */
             return eval(in, n->a[0]).i ? eval(in, n->a[1]) : eval(in, n->a[2]);
@@ -99,9 +114,9 @@ static Val eval(Interp *in, const Node *n)
         return eval(in, n->x);
     case N_LOAD: return load(in, n);
     case N_REDUCE: {
-        Val acc = val_identity(n->op, n->t);
+        Acc acc = {.v = val_identity(n->op, n->ot)};
         reduce(in, n, 0, &acc);
-        return acc;
+        return RED_IS_ARG(n->op) ? (Val){.i = acc.best} : acc.v;
     }
     }
     return (Val){0};

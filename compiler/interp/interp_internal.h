@@ -26,6 +26,7 @@ typedef enum {
     N_UNARY,   /* op x */
     N_BINARY,  /* a[0] op a[1]; operands of type ot */
     N_CAST,    /* t(a[0]) from ot */
+    N_BITCAST, /* bitcast<t>(a[0]) from ot, a type of the same size */
     N_INTR,    /* intrinsic op over a[0..n), value type ot */
     N_CALL,    /* fn: a[0..n) into slots slot.., then x */
     N_LOAD,    /* buf[a[0..n)] ?? x */
@@ -36,7 +37,7 @@ typedef struct Node Node;
 struct Node {
     NodeKind       kind;
     DType          t;        /* result dtype */
-    DType          ot;       /* operand dtype */
+    DType          ot;       /* operand dtype (N_REDUCE: of the values reduced) */
     int            op;       /* AstOp, Intrinsic or RedOp */
     uint32_t       slot;
     Val            c;
@@ -82,8 +83,12 @@ Node *interp_build(Interp *in, const AstExpr *e, DType want);
 Val     val_unary(int op, DType t, Val x);
 Val     val_binary(int op, DType t, Val a, Val b); /* t: operand type */
 Val     val_cast(DType to, DType from, Val x);
+Val     val_bitcast(DType to, DType from, Val x);
 Val     val_intrinsic(int id, DType t, const Val *args);
 Val     val_identity(int redop, DType t);
 Val     val_combine(int redop, DType t, Val acc, Val x);
+/* argmax/argmin: whether x replaces best (strictly better, or the first NaN);
+ * the accumulator starts from val_identity(redop, t). */
+bool    val_better(int redop, DType t, Val best, Val x);
 
 #endif

@@ -91,7 +91,7 @@ static char *declared(const ParamInfo *p, char *buf, size_t len)
             at = strlen(buf);
         }
         if (at < len)
-            snprintf(buf + at, len - at, "]");
+            snprintf(buf + at, len - at, "%s", t->dims.n ? "]" : "[]"); /* f32[] is 0-d */
     }
     return buf;
 }
@@ -148,11 +148,12 @@ static bool bind_tensor(const KernelInfo *k, Binding *b, uint32_t pi, const DLTe
         if (!b->has_gshape) {
             b->has_gshape = true;
             b->grank = t->ndim;
-            memcpy(b->gshape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
+            if (t->ndim)
+                memcpy(b->gshape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
             *gwho = p->name;
             return true;
         }
-        if (b->grank != t->ndim || memcmp(b->gshape, t->shape, sizeof(int64_t) * (size_t)t->ndim))
+        if (b->grank != t->ndim || (t->ndim && memcmp(b->gshape, t->shape, sizeof(int64_t) * (size_t)t->ndim)))
             return fail(err, errlen, "%s: %s has shape %s but %s has shape %s (tensors declared [...] share one "
                         "shape)", KN, p->name, shape_text(t->ndim, t->shape, s1, sizeof s1), *gwho,
                         shape_text(b->grank, b->gshape, s2, sizeof s2));
@@ -234,7 +235,7 @@ bool launch_bind(const KernelInfo *k, const LaunchArgs *a, Binding *b, char *err
     for (uint32_t i = 0; i < np && ok; i++)
         if (!k->params.v[i].is_tensor)
             ok = bind_scalar(k, b, i, a->scalars ? &a->scalars[i] : NULL, err, errlen);
-    return ok && launch_output_shapes(k, b, err, errlen);
+    return ok && launch_check_requires(k, b, err, errlen) && launch_output_shapes(k, b, err, errlen);
 }
 
 /* "H = 1, W = 4": the dims an expression mentions. */
@@ -305,8 +306,8 @@ bool launch_check_outputs(const KernelInfo *k, const LaunchArgs *a, Binding *b, 
             ok = fail(err, errlen, "%s: output %s is %s, expected %s", KN, p->name, tensor_dtype_name(got),
                       dtype_name(b->out_dtypes[o]));
         }
-        if (ok && (t->ndim != b->out_rank[o] ||
-                   memcmp(t->shape, b->out_shape[o], sizeof(int64_t) * (size_t)t->ndim)))
+        if (ok && (t->ndim != b->out_rank[o] || /* a 0-d tensor may have no shape array */
+                   (t->ndim && memcmp(t->shape, b->out_shape[o], sizeof(int64_t) * (size_t)t->ndim))))
             ok = fail(err, errlen, "%s: output %s has shape %s, expected %s", KN, p->name,
                       shape_text(t->ndim, t->shape, s1, sizeof s1),
                       shape_text(b->out_rank[o], b->out_shape[o], s2, sizeof s2));

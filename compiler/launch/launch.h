@@ -45,6 +45,9 @@ typedef struct Binding {
  * message naming the kernel ("bias_relu: dimension D is 5 in x but 6 in b");
  * b must still be released with binding_free. */
 bool launch_bind(const KernelInfo *k, const LaunchArgs *a, Binding *b, char *err, size_t errlen);
+/* The kernel's requires clause, once dims and scalars are bound (called by
+ * launch_bind, before output shapes): "pool: requires s >= 1, but s = 0". */
+bool launch_check_requires(const KernelInfo *k, const Binding *b, char *err, size_t errlen);
 /* Output dtypes and shapes from the output types (called by launch_bind). */
 bool launch_output_shapes(const KernelInfo *k, Binding *b, char *err, size_t errlen);
 /* The caller's output tensors: present, valid, of the computed dtype and shape. */

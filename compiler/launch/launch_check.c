@@ -35,14 +35,18 @@ static int prec(const AstExpr *e)
         case OP_DEFAULT: return 0;
         case OP_OR: return 1;
         case OP_AND: return 2;
-        case OP_EQ: case OP_NE: return 3;
-        case OP_LT: case OP_LE: case OP_GT: case OP_GE: return 4;
-        case OP_ADD: case OP_SUB: return 5;
-        default: return 6;
+        case OP_BITOR: return 3;
+        case OP_BITXOR: return 4;
+        case OP_BITAND: return 5;
+        case OP_EQ: case OP_NE: return 6;
+        case OP_LT: case OP_LE: case OP_GT: case OP_GE: return 7;
+        case OP_SHL: case OP_SHR: return 8;
+        case OP_ADD: case OP_SUB: return 9;
+        default: return 10;
         }
-    case EX_UNARY: return 7;
-    case EX_ACCESS: return e->u.access.dflt ? 0 : 8;
-    default: return 8;
+    case EX_UNARY: return 11;
+    case EX_ACCESS: return e->u.access.dflt ? 0 : 12;
+    default: return 12;
     }
 }
 
@@ -75,8 +79,8 @@ static void text(Out *o, const AstExpr *e)
     case EX_NAME: put(o, "%s", e->u.name.id); break;
     case EX_ELLIPSIS: put(o, "..."); break;
     case EX_UNARY:
-        put(o, "%s", e->u.unary.op == OP_NOT ? "!" : "-");
-        sub(o, e->u.unary.x, 7);
+        put(o, "%s", ast_op_text(e->u.unary.op));
+        sub(o, e->u.unary.x, 11);
         break;
     case EX_BINARY: {
         int p = prec(e);
@@ -86,7 +90,7 @@ static void text(Out *o, const AstExpr *e)
         break;
     }
     case EX_CALL:
-        put(o, "%s(", e->u.call.callee);
+        put(o, e->u.call.bitcast ? "bitcast<%s>(" : "%s(", e->u.call.callee);
         list(o, &e->u.call.args);
         put(o, ")");
         break;
@@ -230,6 +234,52 @@ bool launch_run_checks(const KernelInfo *k, const Binding *b, char *err, size_t 
         snprintf(err, errlen, "%s: index %u of %s ranges over [%s, %s] but %s has size %lld%s%s%s", k->ast->name,
                  c->axis, acc, lo_s, hi_s, c->access->u.access.tensor, (long long)n, at ? " (" : "", with,
                  at ? ")" : "");
+        return false;
+    }
+    return true;
+}
+
+/* ---- requires ---------------------------------------------------------- */
+
+/* "H = 2, k = 3": the dims and integer scalars r mentions, in declaration order. */
+static void values_used(const KernelInfo *k, const Binding *b, const Requirement *r, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (uint32_t d = 0; d < k->dims.n && at < len; d++)
+        if (sym_depends_on(r->lhs, k->dims.v[d].sym) || sym_depends_on(r->rhs, k->dims.v[d].sym))
+            at += (size_t)snprintf(buf + at, len - at, "%s%s = %lld", at ? ", " : "", k->dims.v[d].name,
+                                   (long long)b->dims[d]);
+    for (uint32_t p = 0; p < k->params.n && at < len; p++) {
+        const Sym *s = k->params.v[p].scalar_sym;
+        if (s && (sym_depends_on(r->lhs, s) || sym_depends_on(r->rhs, s)))
+            at += (size_t)snprintf(buf + at, len - at, "%s%s = %lld", at ? ", " : "", k->params.v[p].name,
+                                   (long long)b->iscalars[p]);
+    }
+}
+
+bool launch_check_requires(const KernelInfo *k, const Binding *b, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < k->requires.n; i++) {
+        const Requirement *r = &k->requires.v[i];
+        bool ok_l, ok_r, holds = false;
+        int64_t l = launch_eval(k, b, r->lhs, &ok_l), v = launch_eval(k, b, r->rhs, &ok_r);
+        if (ok_l && ok_r) {
+            switch (r->op) {
+            case OP_EQ: holds = l == v; break;
+            case OP_LT: holds = l < v; break;
+            case OP_LE: holds = l <= v; break;
+            case OP_GT: holds = l > v; break;
+            default: holds = l >= v; break;
+            }
+        }
+        if (holds)
+            continue;
+        char cond[200], with[200];
+        launch_expr_text(r->cond, cond, sizeof cond);
+        values_used(k, b, r, with, sizeof with);
+        snprintf(err, errlen, "%s: requires %s, but %s%s", k->ast->name, cond, with,
+                 ok_l && ok_r ? "" : " (it cannot be evaluated: division by zero or overflow)");
         return false;
     }
     return true;

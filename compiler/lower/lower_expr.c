@@ -92,18 +92,28 @@ static Expr *name(Lower *L, AstExpr *e)
     return fail(L, at, lower_type(L, e->dtype), "a name that sema did not resolve");
 }
 
+static Expr *guard_and(Lower *L, Expr *cond, SrcSpan at)
+{
+    return L->guard ? ir_bin(L->c, BOP_AND, L->guard, cond, at) : cond;
+}
+
 static Expr *binary(Lower *L, AstExpr *e, Block *b)
 {
     static const BinOp ops[] = {
         [OP_ADD] = BOP_ADD, [OP_SUB] = BOP_SUB, [OP_MUL] = BOP_MUL, [OP_DIV] = BOP_DIV, [OP_MOD] = BOP_MOD,
         [OP_EQ] = BOP_EQ,   [OP_NE] = BOP_NE,   [OP_LT] = BOP_LT,   [OP_LE] = BOP_LE,   [OP_GT] = BOP_GT,
         [OP_GE] = BOP_GE,   [OP_AND] = BOP_AND, [OP_OR] = BOP_OR,
+        [OP_BITAND] = BOP_BITAND, [OP_BITOR] = BOP_BITOR, [OP_BITXOR] = BOP_BITXOR, [OP_SHL] = BOP_SHL,
+        [OP_SHR] = BOP_SHR,
     };
     AstOp op = e->u.binary.op;
-    if (op > OP_OR)
+    if (op > OP_SHR || (op > OP_OR && op < OP_BITAND))
         return fail(L, e->span, lower_type(L, e->dtype), "an operator that sema should have rejected");
-    Expr *x = lower_expr(L, e->u.binary.a, b);
+    Expr *x = lower_expr(L, e->u.binary.a, b), *saved = L->guard;
+    if (op == OP_AND || op == OP_OR) /* the right side decides only when a is true (false) */
+        L->guard = guard_and(L, op == OP_AND ? x : ir_un(L->c, UOP_NOT, x, e->span), e->span);
     Expr *y = lower_expr(L, e->u.binary.b, b);
+    L->guard = saved;
     DType ty = op >= OP_EQ && op <= OP_GE ? x->ty : lower_type(L, e->dtype);
     if (op >= OP_EQ && op <= OP_GE && x->kind == EK_INT && y->kind != EK_INT)
         ty = y->ty; /* a literal meets a typed operand */
@@ -136,6 +146,23 @@ static Expr *inline_fn(Lower *L, AstExpr *e, Block *b)
     return body;
 }
 
+/* select(c, a, b): both sides are computed (the backends select between
+ * values), so a load that sema proved inside only under c (or !c) is
+ * predicated on it and reads nothing when the other side is chosen. */
+static Expr *select_call(Lower *L, AstExpr *e, DType ty, Block *b)
+{
+    AstExprVec *args = &e->u.call.args;
+    Expr *v[3], *saved = L->guard;
+    v[0] = lower_expr(L, args->v[0], b);
+    L->guard = guard_and(L, v[0], e->span);
+    v[1] = as_type(L, lower_expr(L, args->v[1], b), ty);
+    L->guard = saved;
+    L->guard = guard_and(L, ir_un(L->c, UOP_NOT, v[0], e->span), e->span);
+    v[2] = as_type(L, lower_expr(L, args->v[2], b), ty);
+    L->guard = saved;
+    return ir_call(L->c, ty, INTR_SELECT, v, 3, e->span);
+}
+
 static Expr *call(Lower *L, AstExpr *e, Block *b)
 {
     DType ty = lower_type(L, e->dtype);
@@ -144,6 +171,8 @@ static Expr *call(Lower *L, AstExpr *e, Block *b)
         if (args->n != 1)
             return fail(L, e->span, ty, "a cast with several arguments");
         Expr *x = lower_expr(L, args->v[0], b);
+        if (e->u.call.bitcast)
+            return x->ty == ty ? x : ir_bitcast(L->c, ty, x, e->span);
         return x->ty == ty ? x : ir_cast(L->c, ty, x, e->span);
     }
     if (e->u.call.fn)
@@ -151,6 +180,8 @@ static Expr *call(Lower *L, AstExpr *e, Block *b)
     int id = e->u.call.intrinsic;
     if (id < 0 || id >= INTR__COUNT || (int)args->n != intrinsic_info[id].nargs)
         return fail(L, e->span, ty, "a call sema did not resolve");
+    if (id == INTR_SELECT)
+        return select_call(L, e, ty, b);
     Expr *v[4];
     for (uint32_t i = 0; i < args->n; i++) {
         v[i] = lower_expr(L, args->v[i], b);
@@ -176,7 +207,7 @@ static Expr *access(Lower *L, AstExpr *e, Block *b)
     for (uint32_t i = 0; i < n; i++)
         idx[i] = as_type(L, lower_expr(L, e->u.access.idx.v[i], b), DT_I64);
     if (!e->u.access.dflt)
-        return ir_load(L->c, buf, idx, n, NULL, e->span);
+        return ir_load(L->c, buf, idx, n, e->u.access.guarded ? L->guard : NULL, e->span);
     Expr *pred = NULL;
     SymCtx *sc = L->c->sym;
     for (uint32_t i = 0; i < n; i++) {
@@ -199,18 +230,19 @@ static Expr *access(Lower *L, AstExpr *e, Block *b)
     return ir_select(L->c, pred, ir_load(L->c, buf, idx, n, pred, e->span), d, e->span);
 }
 
-static Expr *identity(Lower *L, RedOp op, DType ty, SrcSpan at)
+Expr *lower_identity(Lower *L, RedOp op, DType ty, SrcSpan at)
 {
     if (op == RED_SUM || op == RED_PROD)
         return dtype_is_float(ty) ? ir_float(L->c, ty, op == RED_SUM ? 0.0 : 1.0, at)
                                   : ir_int(L->c, ty, op == RED_SUM ? 0 : 1, at);
-    bool lo = op == RED_MAX; /* max starts from the lowest value */
+    bool lo = op == RED_MAX || op == RED_ARGMAX; /* max starts from the lowest value */
     if (dtype_is_float(ty))
         return ir_float(L->c, ty, lo ? -INFINITY : INFINITY, at);
     int bits = (int)dtype_size(ty) * 8;
-    bool sgn = ty != DT_U8 && ty != DT_BOOL;
+    bool sgn = !dtype_is_unsigned(ty) && ty != DT_BOOL;
     int64_t min = sgn ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1))) : 0;
-    int64_t max = sgn ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1) : ((int64_t)1 << bits) - 1;
+    int64_t max = sgn ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1)
+                      : (int64_t)(bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1); /* u64: all ones */
     return ir_int(L->c, ty, lo ? min : max, at);
 }
 
@@ -233,6 +265,10 @@ static void reduce_into(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_
 void lower_reduce(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_t nidx, Block *out)
 {
     IrCtx *c = L->c;
+    if (RED_IS_ARG(e->u.reduce.op)) {
+        lower_arg_reduce(L, e, buf, idx, nidx, out);
+        return;
+    }
     if (buf->ty != DT_F16 && buf->ty != DT_BF16) {
         reduce_into(L, e, buf, idx, nidx, out);
         return;
@@ -251,7 +287,7 @@ static void reduce_into(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_
     IrCtx *c = L->c;
     DType ty = buf->ty;
     RedOp op = e->u.reduce.op;
-    vec_push(c->a, out->pre, ir_store(c, buf, idx, nidx, identity(L, op, ty, e->span), e->span));
+    vec_push(c->a, out->pre, ir_store(c, buf, idx, nidx, lower_identity(L, op, ty, e->span), e->span));
     uint32_t nv = e->u.reduce.vars.n;
     LoopId *ids = arena_alloc(c->a, (nv + 1) * sizeof *ids);
     for (uint32_t i = 0; i < nv; i++)
@@ -261,15 +297,22 @@ static void reduce_into(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_
     Expr *acc = ir_load(c, buf, idx, nidx, NULL, e->span);
     Stmt *s = lower_block(L, &inner, ir_store(c, buf, idx, nidx, combine(L, op, acc, x, e->span), e->span),
                           e->span);
+    vec_push(c->a, out->pre, lower_reduce_loops(L, e, ids, s));
+}
+
+Stmt *lower_reduce_loops(Lower *L, AstExpr *e, const LoopId *ids, Stmt *body)
+{
     for (uint32_t i = e->u.reduce.vars.n; i-- > 0;) {
         AstGenVar *g = &e->u.reduce.vars.v[i];
         VarInfo *v = &L->k->rvars.v[g->rvar];
         IrVar *lv = rvar(L, g->rvar);
-        s = ir_for(c, ids[i], lv, lower_sym(L, v->min, g->span), lower_sym(L, v->extent, g->span),
-                   FOR_SERIAL, s, g->span);
+        body = ir_for(L->c, ids[i], lv, lower_sym(L, v->min, g->span), lower_sym(L, v->extent, g->span),
+                      FOR_SERIAL, body, g->span);
     }
-    vec_push(c->a, out->pre, s);
+    return body;
 }
+
+Expr *lower_rvar(Lower *L, uint32_t rv, SrcSpan at) { return ir_var(L->c, rvar(L, rv), at); }
 
 /* A reduction inside a larger expression: computed into a 0-d local
  * temporary just before the statement that uses it. */
@@ -300,6 +343,8 @@ Expr *lower_expr(Lower *L, AstExpr *e, Block *b)
         if (e->u.unary.op == OP_NOT)
             return ir_un(L->c, UOP_NOT, x, e->span);
         x = as_type(L, x, ty);
+        if (e->u.unary.op == OP_BITNOT)
+            return ir_un(L->c, UOP_BITNOT, x, e->span);
         if (x->kind == EK_INT && x->u.ival != INT64_MIN)
             return ir_int(L->c, ty, -x->u.ival, e->span);
         if (x->kind == EK_FLOAT)

@@ -25,6 +25,8 @@ typedef struct Lower {
     IrVar     **index;       /* its index variables */
     uint32_t    ntemp;       /* temporaries made for st */
     Expr      **fn_env;      /* values of the inlined fn's parameters, or NULL */
+    Expr       *guard;       /* conjunction of the conditions of the selects
+                                around the expression being lowered, or NULL */
     bool        ok;
 } Lower;
 
@@ -34,6 +36,14 @@ Expr *lower_expr(Lower *L, AstExpr *e, Block *b);
 /* reduce e into buf[idx]: the init store, then the reduction loops around
  * the update store, appended to out. */
 void lower_reduce(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_t nidx, Block *out);
+/* The reduction loops of e (ids[i] for its i-th variable) around body. */
+Stmt *lower_reduce_loops(Lower *L, AstExpr *e, const LoopId *ids, Stmt *body);
+/* The first value of an accumulator of op (max starts from the lowest). */
+Expr *lower_identity(Lower *L, RedOp op, DType ty, SrcSpan at);
+/* Reduction variable rv as an expression. */
+Expr *lower_rvar(Lower *L, uint32_t rv, SrcSpan at);
+/* lower_arg_reduce.c: argmax/argmin into buf[idx] (an i64 position). */
+void lower_arg_reduce(Lower *L, AstExpr *e, IrBuffer *buf, Expr **idx, uint32_t nidx, Block *out);
 /* pre..., s, post... (posts in reverse order) */
 Stmt *lower_block(Lower *L, Block *b, Stmt *s, SrcSpan loc);
 Expr *lower_sym(Lower *L, Sym *s, SrcSpan loc);

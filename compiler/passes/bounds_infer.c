@@ -180,6 +180,24 @@ static bool on_store(Visitor *v, Stmt *s)
     return vis_stmt_children(v, s);
 }
 
+/* A bulk copy touches its box: the union of its first and last corners. */
+static void copy_access(Infer *b, bool write, IrBuffer *buf, Expr **idx, uint32_t nidx, Expr **ext, uint32_t n)
+{
+    add_access(b, write, buf, idx, nidx, NULL);
+    Expr **last = arena_alloc(b->c->a, (nidx + 1) * sizeof *last);
+    for (uint32_t i = 0; i < nidx; i++)
+        last[i] = i + n >= nidx ? ir_add(b->c, idx[i], ir_add(b->c, ext[i + n - nidx], ir_i64(b->c, -1))) : idx[i];
+    add_access(b, write, buf, last, nidx, NULL);
+}
+
+static bool on_copy(Visitor *v, Stmt *s)
+{
+    Infer *b = (Infer *)v;
+    copy_access(b, false, s->u.copy.src, s->u.copy.src_idx, s->u.copy.nsrc, s->u.copy.extent, s->u.copy.n);
+    copy_access(b, true, s->u.copy.dst, s->u.copy.dst_idx, s->u.copy.ndst, s->u.copy.extent, s->u.copy.n);
+    return vis_stmt_children(v, s);
+}
+
 static bool on_for(Visitor *v, Stmt *s)
 {
     Infer *b = (Infer *)v;
@@ -213,6 +231,7 @@ BoundsMap *bounds_infer(IrCtx *c, const Stmt *s)
     b.v.expr[EK_LOAD] = on_load;
     b.v.stmt[SK_STORE] = on_store;
     b.v.stmt[SK_FOR] = on_for;
+    b.v.stmt[SK_COPY] = on_copy;
     vis_stmt(&b.v, (Stmt *)s);
     finish(&b, b.reads.v, b.reads.n);
     finish(&b, b.writes.v, b.writes.n);

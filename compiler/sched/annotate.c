@@ -2,6 +2,7 @@
  * width, unroll factor) for the backend. Bodies stay scalar; a split guard
  * inside a vectorized loop is its lane mask, so no scalar remainder loop is
  * made. Each checks that iterations write disjoint elements. */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 static Stmt *set_kind(Sched *s, Stmt *old, void *ud)
@@ -136,6 +137,10 @@ bool sched_parallel(Sched *s, int32_t stage, LoopId v, SrcSpan at)
     SchedLoop *rec = sched_loop_rec(s, v);
     if (!loop || !rec)
         return sched_error(s, at, "unknown loop in parallel"), false;
+    if (rec->reduction)
+        return sched_error_loop(s, at, v, "cannot parallelize reduction loop '%s' of '%s': its iterations "
+                                "accumulate into one value; split the reduction with rfactor first", rec->name,
+                                s->stages.v[stage].name), false;
     if (!race_free(s, stage, loop, "parallelize", at))
         return false;
     if (nested_kind(s, v, FOR_PARALLEL))
@@ -224,4 +229,20 @@ bool sched_unroll(Sched *s, int32_t stage, LoopId v, uint32_t factor, SrcSpan at
     else
         sched_record(s, "%s.unroll(%s);", s->stages.v[stage].name, rec->name);
     return true;
+}
+
+/* ---- the directives (primitives.c) ---- */
+
+static uint32_t count_arg(const SchedDirective *d) { return d->nargs > 1 ? (uint32_t)d->args[1].count : 0; }
+
+bool sched_do_parallel(Sched *s, SchedDirective *d) { return sched_parallel(s, d->stage, d->args[0].loop, d->at); }
+
+bool sched_do_vectorize(Sched *s, SchedDirective *d)
+{
+    return sched_vectorize(s, d->stage, d->args[0].loop, count_arg(d), d->at);
+}
+
+bool sched_do_unroll(Sched *s, SchedDirective *d)
+{
+    return sched_unroll(s, d->stage, d->args[0].loop, count_arg(d), d->at);
 }

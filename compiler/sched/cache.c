@@ -18,7 +18,14 @@
  *     for v { if v + 1 < E { copy(v + 1) into slot (v + 1) % 2 }
  *             compute(v) on slot v % 2 }
  *     free t
+ *
+ * When scheduling is done, every copy nest that is still a box (perfect
+ * serial loops around `dst[...] = src[...]`, each loop stepping one
+ * dimension of both sides with unit stride) becomes one bulk copy
+ * statement (SK_COPY), which a backend maps to DMA or vector copies. A
+ * copy-out nest the schedule tiled or split keeps its loops.
  */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 static IrBuffer *find_input(Sched *s, const char *name)
@@ -238,8 +245,112 @@ bool sched_double_buffer(Sched *s, int32_t ti, SrcSpan at)
     if (ts->double_buf)
         return sched_error(s, at, "'%s' is already double-buffered", ts->name), false;
     ts->double_buf = true;
+    ts->double_buf_at = at;
     sched_record(s, "%s.double_buffer();", ts->name);
     return !ts->at_loop || sched_double_buffer_at(s, ti, at);
+}
+
+/* e == v + (terms without v), or a difference with v on the left, through
+ * additions and subtractions: index e steps by one with v. */
+static bool unit_in(Expr *e, const IrVar *v)
+{
+    if (e->kind == EK_VAR)
+        return e->u.var == v;
+    if (e->kind != EK_BIN || e->ty != DT_I64 || (e->u.bin.op != BOP_ADD && e->u.bin.op != BOP_SUB))
+        return false;
+    bool a = ir_expr_uses(e->u.bin.a, v), b = ir_expr_uses(e->u.bin.b, v);
+    if (a == b || (b && e->u.bin.op == BOP_SUB))
+        return false;
+    return unit_in(a ? e->u.bin.a : e->u.bin.b, v);
+}
+
+enum { MAX_BOX = 8 };
+
+/* Index list idx (of a buffer of rank r) over box loops vars[0..n): the
+ * last n indices step with vars in order, the others use none of them. */
+static bool box_indices(Expr **idx, uint32_t r, IrVar **vars, uint32_t n)
+{
+    if (n > r)
+        return false;
+    for (uint32_t d = 0; d < r; d++)
+        for (uint32_t a = 0; a < n; a++) {
+            bool mine = d + n >= r && d + n - r == a;
+            if (mine ? !unit_in(idx[d], vars[a]) : ir_expr_uses(idx[d], vars[a]))
+                return false;
+        }
+    return true;
+}
+
+/* e simplified (32 * io - 32 * io is 0), or e itself if not symbolic. */
+static Expr *simpler(Sched *s, Expr *e)
+{
+    Expr *r = sched_from_sym(s, sched_to_sym(s, e), e->loc);
+    return r ? r : e;
+}
+
+static Expr **corner(Sched *s, Expr **idx, uint32_t r, IrVar **vars, Expr **mins, uint32_t n)
+{
+    Expr **c = arena_alloc(s->c->a, (r + 1) * sizeof *c);
+    for (uint32_t d = 0; d < r; d++) {
+        c[d] = idx[d];
+        for (uint32_t a = 0; a < n; a++)
+            c[d] = ir_subst_expr(s->c, c[d], vars[a], mins[a]);
+        c[d] = simpler(s, c[d]);
+    }
+    return c;
+}
+
+/* The bulk copy a box copy nest of dst <- src performs, or NULL. */
+static Stmt *as_copy(Sched *s, Stmt *loop, IrBuffer *dst, IrBuffer *src)
+{
+    IrVar *vars[MAX_BOX];
+    Expr *mins[MAX_BOX], *ext[MAX_BOX];
+    uint32_t n = 0;
+    Stmt *st = loop;
+    for (; st->kind == SK_FOR; st = st->u.for_.body) {
+        if (n == MAX_BOX || st->u.for_.kind != FOR_SERIAL)
+            return NULL;
+        for (uint32_t a = 0; a < n; a++)
+            if (ir_expr_uses(st->u.for_.min, vars[a]) || ir_expr_uses(st->u.for_.extent, vars[a]))
+                return NULL;
+        vars[n] = st->u.for_.var, mins[n] = st->u.for_.min, ext[n] = simpler(s, st->u.for_.extent);
+        n++;
+    }
+    Expr *v = st->kind == SK_STORE ? st->u.store.value : NULL;
+    if (!n || !v || st->u.store.buf != dst || v->kind != EK_LOAD || v->u.load.buf != src || v->u.load.pred ||
+        !box_indices(st->u.store.idx, dst->rank, vars, n) || !box_indices(v->u.load.idx, src->rank, vars, n))
+        return NULL;
+    return ir_copy(s->c, dst, corner(s, st->u.store.idx, dst->rank, vars, mins, n), src,
+                   corner(s, v->u.load.idx, src->rank, vars, mins, n), ext, n, loop->loc);
+}
+
+typedef struct ToCopy {
+    Mutator m;
+    Sched  *s;
+} ToCopy;
+
+static Stmt *on_copy_loop(Mutator *m, Stmt *loop)
+{
+    Sched *s = ((ToCopy *)m)->s;
+    for (uint32_t i = 0; i < s->stages.n; i++) {
+        SchedStage *ts = &s->stages.v[i];
+        Stmt *c = NULL;
+        if (ts->made == MADE_CACHE_READ)
+            c = as_copy(s, loop, ts->buf, ts->src);
+        else if (ts->made == MADE_CACHE_WRITE)
+            c = as_copy(s, loop, ts->src, ts->buf);
+        if (c)
+            return c;
+    }
+    return mut_stmt_children(m, loop);
+}
+
+static void copies_to_bulk(Sched *s)
+{
+    ToCopy t = {.s = s};
+    t.m.c = s->c;
+    t.m.stmt[SK_FOR] = on_copy_loop;
+    s->f->body = mut_stmt(&t.m, s->f->body);
 }
 
 bool sched_settle(Sched *s)
@@ -248,10 +359,39 @@ bool sched_settle(Sched *s)
         SchedStage *ts = &s->stages.v[i];
         if (ts->pending && !sched_cache_materialize(s, (int32_t)i, NULL, ts->made_at))
             return false;
-        if (ts->double_buf && !ts->at_loop)
-            return sched_error(s, ts->made_at, "cannot double-buffer '%s': it is computed at the root, where there "
-                               "is no loop to pipeline; place it with %s.compute_at(consumer, loop)", ts->name,
-                               ts->name), false;
+        if (ts->double_buf && !ts->at_loop) {
+            Diag *d = sched_error(s, ts->double_buf_at, "cannot double-buffer '%s': it is computed at the root, "
+                                  "where there is no loop to pipeline; place it with %s.compute_at(consumer, loop)",
+                                  ts->name, ts->name);
+            diag_note(s->diags, d, ts->made_at, "'%s' is made here", ts->name);
+            return false;
+        }
+    }
+    copies_to_bulk(s);
+    return true;
+}
+
+/* ---- the directives (primitives.c) ---- */
+
+bool sched_check_double_buffer(SchedCheck *c, const SchedDirective *d)
+{
+    const SchedStageRef *r = sched_check_recv(c, d);
+    if (r->maker < 0 || c->plan->dirs.v[r->maker].prim->role != SP_CACHE_READ) {
+        diag_error(c->diags, d->at, "double_buffer applies to a cache stage (t = x.cache_read(scope)), and '%s' is "
+                   "not one", r->name);
+        return false;
     }
     return true;
 }
+
+bool sched_do_cache_read(Sched *s, SchedDirective *d)
+{
+    return sched_cache_read(s, d->recv_name, d->args[0].scope, d->made_name, d->at, &d->made);
+}
+
+bool sched_do_cache_write(Sched *s, SchedDirective *d)
+{
+    return sched_cache_write(s, d->stage, d->args[0].scope, d->made_name, d->at, &d->made);
+}
+
+bool sched_do_double_buffer(Sched *s, SchedDirective *d) { return sched_double_buffer(s, d->stage, d->at); }

@@ -4,6 +4,7 @@
  * buffer from bounds inference over the consumer loop's body, clamped to the
  * producer's domain, and frees it at the end of that body. */
 #include "compiler/passes/bounds_infer.h"
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 bool sched_root_nest(Sched *s, SchedStage *p, RootNest *r)
@@ -369,7 +370,12 @@ bool sched_compute_inline(Sched *s, int32_t pi, SrcSpan at)
     for (uint32_t k = 0; k < si->rank; k++)
         if (st->u.store.idx[k]->kind != EK_VAR || st->u.store.idx[k]->u.var != vars[k])
             return ir_ice(c, at, "compute_inline: '%s' is not stored at its index variables", p->name);
-    Inline in = {.s = s, .buf = p->buf, .si = si, .vars = vars, .value = st->u.store.value};
+    /* storing into an f16/bf16 buffer rounds the value; its inlined uses
+     * must round it too (a cast from f32 does; one to its own type does not) */
+    Expr *value = st->u.store.value;
+    if (p->buf->ty == DT_F16 || p->buf->ty == DT_BF16)
+        value = ir_cast(c, p->buf->ty, ir_cast(c, DT_F32, value, at), at);
+    Inline in = {.s = s, .buf = p->buf, .si = si, .vars = vars, .value = value};
     in.m.c = c;
     in.m.expr[EK_LOAD] = on_inline_load;
     s->f->body = mut_stmt(&in.m, without(s, &rn));
@@ -394,3 +400,66 @@ bool sched_compute_root(Sched *s, int32_t pi, SrcSpan at)
     sched_record(s, "%s.compute_root();", p->name); /* lowering computes every stage at the root already */
     return true;
 }
+
+/* ---- the directives (primitives.c) ---- */
+
+bool sched_check_not_output(SchedCheck *c, const SchedDirective *d)
+{
+    const StageInfo *st = sched_check_stage(c, sched_check_recv(c, d));
+    if (st && st->is_output) {
+        diag_error(c->diags, d->at, "'%s' is an output; it is always computed at the root", st->name);
+        return false;
+    }
+    return true;
+}
+
+/* Does kernel stage `consumer` read `producer`, directly or through others? */
+static bool reads(const KernelInfo *k, uint32_t consumer, uint32_t producer, uint32_t depth)
+{
+    if (depth > k->stages.n)
+        return false;
+    const StageInfo *st = &k->stages.v[consumer];
+    for (uint32_t i = 0; i < st->deps.n; i++)
+        if (st->deps.v[i] == producer || reads(k, st->deps.v[i], producer, depth + 1))
+            return true;
+    return false;
+}
+
+bool sched_check_compute_at(SchedCheck *c, const SchedDirective *d)
+{
+    if (!sched_check_not_output(c, d))
+        return false;
+    const SchedStageRef *p = sched_check_recv(c, d), *cs = &c->plan->refs.v[d->args[0].ref];
+    if (p->stage >= 0 && cs->stage >= 0 && !reads(c->k, (uint32_t)cs->stage, (uint32_t)p->stage, 0)) {
+        diag_error(c->diags, d->args[0].span, "'%s' does not read '%s', so '%s' cannot be computed at one of its "
+                   "loops", cs->name, p->name, p->name);
+        return false;
+    }
+    return true;
+}
+
+bool sched_check_compute_inline(SchedCheck *c, const SchedDirective *d)
+{
+    if (!sched_check_not_output(c, d))
+        return false;
+    const SchedStageRef *r = sched_check_recv(c, d);
+    const StageInfo *st = sched_check_stage(c, r);
+    if (st && (st->is_reduction || st->rvars.n)) {
+        diag_error(c->diags, d->at, "cannot inline '%s': it contains a reduction; use compute_at", r->name);
+        return false;
+    }
+    if (r->maker >= 0) {
+        diag_error(c->diags, d->at, "cannot inline '%s': only a stage of the kernel can be inlined", r->name);
+        return false;
+    }
+    return true;
+}
+
+bool sched_do_compute_at(Sched *s, SchedDirective *d)
+{
+    return sched_compute_at(s, d->stage, sched_stage(s, d->args[0].name), d->args[1].loop, d->at);
+}
+
+bool sched_do_compute_inline(Sched *s, SchedDirective *d) { return sched_compute_inline(s, d->stage, d->at); }
+
+bool sched_do_compute_root(Sched *s, SchedDirective *d) { return sched_compute_root(s, d->stage, d->at); }

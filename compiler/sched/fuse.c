@@ -2,6 +2,7 @@
  * sink into the body) becomes one loop f in 0..Ea*Eb with
  * a = min_a + f / Eb and b = min_b + f % Eb; extents may be symbolic, Eb
  * must not depend on a. */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 typedef struct FusePlan {
@@ -76,4 +77,9 @@ bool sched_fuse(Sched *s, int32_t stage, LoopId a, LoopId b, const char *fused, 
         *out = p.id;
     sched_record(s, "%s.fuse(%s, %s, %s);", s->stages.v[stage].name, an, bn, fused);
     return true;
+}
+
+bool sched_do_fuse(Sched *s, SchedDirective *d)
+{
+    return sched_fuse(s, d->stage, d->args[0].loop, d->args[1].loop, d->args[2].name, d->at, NULL);
 }

@@ -5,6 +5,7 @@
  * init is then split into its own nest over the pure loops that move
  * (TVM decompose_reduction), placed before the update nest, so that
  * reduction loops may move outside pure loops. */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 enum { MAX_CHAIN = 64 };
@@ -218,4 +219,12 @@ static bool reorder(Sched *s, int32_t stage, const LoopId *ids, uint32_t n, SrcS
     }
     sched_replace_stmt(s, top, body);
     return true;
+}
+
+bool sched_do_reorder(Sched *s, SchedDirective *d)
+{
+    LoopId ids[SCHED_MAX_ARGS];
+    for (uint32_t i = 0; i < d->nargs; i++)
+        ids[i] = d->args[i].loop;
+    return sched_reorder(s, d->stage, ids, d->nargs, d->at);
 }

@@ -13,6 +13,7 @@
  * still have its init directly outside its reduction loops (the default
  * nest, or after reorders among reduction loops). Sums of floats are
  * reassociated: results agree within rounding (docs/schedules.md). */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 #include "lang/intrinsics.h"
 
@@ -95,6 +96,34 @@ static Stmt *on_torf_store(Mutator *m, Stmt *st)
     return ir_store(m->c, t->rf, idx, 1, combine(m->c, st->u.store.value, acc, update_operand(st)), st->loc);
 }
 
+/* The argmax/argmin whose reduction variable has symbol `var`, or NULL. */
+static const AstExpr *arg_reduction(const AstExpr *e, const KernelInfo *k, const Sym *var)
+{
+    if (!e)
+        return NULL;
+    const AstExpr *r = NULL;
+    switch (e->kind) {
+    case EX_REDUCE:
+        for (uint32_t i = 0; i < e->u.reduce.vars.n && RED_IS_ARG(e->u.reduce.op); i++)
+            if (k->rvars.v[e->u.reduce.vars.v[i].rvar].sym == var)
+                return e;
+        return arg_reduction(e->u.reduce.body, k, var);
+    case EX_UNARY: return arg_reduction(e->u.unary.x, k, var);
+    case EX_BINARY:
+        r = arg_reduction(e->u.binary.a, k, var);
+        return r ? r : arg_reduction(e->u.binary.b, k, var);
+    case EX_CALL:
+        for (uint32_t i = 0; i < e->u.call.args.n && !r; i++)
+            r = arg_reduction(e->u.call.args.v[i], k, var);
+        return r;
+    case EX_ACCESS:
+        for (uint32_t i = 0; i < e->u.access.idx.n && !r; i++)
+            r = arg_reduction(e->u.access.idx.v[i], k, var);
+        return r ? r : arg_reduction(e->u.access.dflt, k, var);
+    default: return NULL;
+    }
+}
+
 bool sched_rfactor(Sched *s, int32_t stage, LoopId k, const char *kf, const char *name, SrcSpan at, int32_t *out)
 {
     IrCtx *c = s->c;
@@ -107,6 +136,16 @@ bool sched_rfactor(Sched *s, int32_t stage, LoopId k, const char *kf, const char
     if (!rec->reduction)
         return sched_error_loop(s, at, k, "rfactor needs a reduction loop, and '%s' is not one", rec->name), false;
     const char *kn = rec->name;
+    /* Partial argmax results would each need their position and value, and
+     * combining them must keep the first index on ties: not supported. */
+    for (uint32_t i = 0; i < s->k->stages.n; i++) {
+        const AstStmt *def = s->k->stages.v[i].stmt;
+        const AstExpr *r = def ? arg_reduction(def->value, s->k, K->u.for_.var->sym) : NULL;
+        if (r)
+            return sched_error_loop(s, at, k, "cannot rfactor loop '%s' of '%s': it is the loop of an %s, "
+                                    "which cannot be split (its result is the first index of the extreme value)",
+                                    kn, st->name, r->u.reduce.op_name), false;
+    }
     Arena tmp;
     arena_init(&tmp);
     Upd u = {.a = &tmp};
@@ -209,4 +248,9 @@ bool sched_rfactor(Sched *s, int32_t stage, LoopId k, const char *kf, const char
         *out = ri;
     sched_record(s, "%s = %s.rfactor(%s, %s);", name, st->name, kn, kf);
     return true;
+}
+
+bool sched_do_rfactor(Sched *s, SchedDirective *d)
+{
+    return sched_rfactor(s, d->stage, d->args[0].loop, d->args[1].name, d->made_name, d->at, &d->made);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "compiler/ir.h"
+#include "support/ctx.h"
 #include "lang/sema/sema.h"
 
 typedef struct Sched Sched;
@@ -81,6 +82,12 @@ Func *sched_apply(IrCtx *c, KernelInfo *k, Func *f, const char *target, Trace **
  * the primitives above, so *trace (optional) prints it as .tk text. NULL
  * only when out of memory. */
 Func *sched_auto(IrCtx *c, KernelInfo *k, Func *f, const char *target, uint32_t vector_bits, Trace **trace);
+
+/* Check time: applies every kernel's schedules (and the automatic
+ * schedule) of a checked program to its default-lowered loop IR, without
+ * generating code, reporting every schedule error in c->diags
+ * (check_program.c). False after an error. */
+bool sched_check_program(Ctx *c, AstProgram *p);
 
 /* The trace as a .tk schedule block ("schedule K for T { ... }"). */
 void sched_trace_print(const Trace *t, FILE *out);

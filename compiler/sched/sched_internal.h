@@ -48,7 +48,7 @@ typedef struct SchedStage {
     MemScope    scope;
     bool        pending, double_buf;
     LoopId      at_loop;     /* the loop compute_at placed it at, or 0 */
-    SrcSpan     made_at;
+    SrcSpan     made_at, double_buf_at;
 } SchedStage;
 
 typedef struct TraceLine {

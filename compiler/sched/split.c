@@ -3,6 +3,7 @@
  * last tile is exact (f divides E), shifted back (min(vo*f, E - f): only for
  * pure loops whose body rewrites the same values, when E >= f is proved) or
  * guarded by `if vo*f + vi < E` (a lane mask once vi is vectorized). */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 typedef struct SplitPlan {
@@ -163,4 +164,19 @@ bool sched_tile(Sched *s, int32_t stage, LoopId x, LoopId y, SchedFactor fx, Sch
         sched_record(s, "%s.tile(%s, %s, %s, %s, %s, %s, %s, %s);", s->stages.v[stage].name, xn, yn,
                      sched_factor_text(s, fx), sched_factor_text(s, fy), names[0], names[1], names[2], names[3]);
     return ok;
+}
+
+/* ---- the directives (primitives.c) ---- */
+
+bool sched_do_split(Sched *s, SchedDirective *d)
+{
+    SchedArg *a = d->args;
+    return sched_split(s, d->stage, a[0].loop, a[1].factor, a[2].name, a[3].name, d->at, NULL);
+}
+
+bool sched_do_tile(Sched *s, SchedDirective *d)
+{
+    SchedArg *a = d->args;
+    const char *names[4] = {a[4].name, a[5].name, a[6].name, a[7].name};
+    return sched_tile(s, d->stage, a[0].loop, a[1].loop, a[2].factor, a[3].factor, names, d->at);
 }

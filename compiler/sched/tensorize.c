@@ -17,6 +17,7 @@
  * predicates runs for whole tiles with unit column strides of c and b:
  *
  *     if last i, j, k in range && c.s1 == 1 && b.s1 == 1 { unguarded } else { guarded } */
+#include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
 enum { MAXL = 8, MAXG = 16 };
@@ -254,4 +255,14 @@ bool sched_tensorize(Sched *s, int32_t stage, LoopId v, SrcSpan at)
     sched_replace_for(s, v, put, &p);
     sched_record(s, "%s.tensorize(%s, gemm);", s->stages.v[stage].name, vn);
     return true;
+}
+
+/* The checker made sure the operation is the target's; the loop scheduler
+ * implements gemm only so far. */
+bool sched_do_tensorize(Sched *s, SchedDirective *d)
+{
+    if (strcmp(d->args[1].name, "gemm") != 0)
+        return sched_error(s, d->at, "tensorize onto '%s' is not supported by the %s loop scheduler yet",
+                           d->args[1].name, s->target), false;
+    return sched_tensorize(s, d->stage, d->args[0].loop, d->at);
 }

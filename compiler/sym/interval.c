@@ -54,18 +54,21 @@ static CInt times(CInt x, CInt y)
     return r;
 }
 
+/* Division and modulo by zero give 0, so a divisor in [0, ...] widens the
+ * result by the value 0. */
 static CInt div_by(CInt a, CInt b, int64_t C, bool is_const)
 {
     CInt r = unbounded();
     if (is_const && C > 0) {
         r.has_lo = a.has_lo && sym_floor_div(a.lo, C, &r.lo);
         r.has_hi = a.has_hi && sym_floor_div(a.hi, C, &r.hi);
-    } else if (b.has_lo && b.lo >= 1) {
-        /* positive divisor: floor(a/b) lies in [min(lo(a), 0), hi(a) / lo(b)] */
+    } else if (b.has_lo && b.lo >= 0) {
+        /* divisor >= 1: floor(a/b) lies in [min(lo(a), 0), hi(a) / lo(b)] */
+        int64_t d = b.lo >= 1 ? b.lo : 1;
         if (a.has_lo)
             r.has_lo = true, r.lo = a.lo >= 0 ? 0 : a.lo;
         if (a.has_hi)
-            r.has_hi = true, r.hi = a.hi >= 0 ? a.hi / b.lo : -1;
+            r.has_hi = true, r.hi = a.hi >= 0 ? a.hi / d : b.lo >= 1 ? -1 : 0;
     }
     return r;
 }
@@ -73,18 +76,18 @@ static CInt div_by(CInt a, CInt b, int64_t C, bool is_const)
 static CInt mod_by(CInt a, CInt b)
 {
     CInt r = unbounded();
-    if (b.has_lo && b.lo >= 1) {
-        if (a.has_lo && a.has_hi && a.lo >= 0 && b.has_lo && a.hi < b.lo)
+    if (b.has_lo && b.lo >= 0) {
+        if (a.has_lo && a.has_hi && a.lo >= 0 && a.hi < b.lo)
             return a;
         r = (CInt){0, 0, true, false};
         if (b.has_hi)
-            r.has_hi = true, r.hi = b.hi - 1;
+            r.has_hi = true, r.hi = b.hi >= 1 ? b.hi - 1 : 0;
         if (a.has_lo && a.lo >= 0 && a.has_hi && (!r.has_hi || a.hi < r.hi))
             r.has_hi = true, r.hi = a.hi;
-    } else if (b.has_hi && b.hi <= -1) {
+    } else if (b.has_hi && b.hi <= 0) {
         r = (CInt){0, 0, false, true};
         if (b.has_lo)
-            r.has_lo = true, r.lo = b.lo + 1;
+            r.has_lo = true, r.lo = b.lo + 1 <= 0 ? b.lo + 1 : 0;
     }
     return r;
 }
@@ -208,29 +211,32 @@ static Sym *bnd(SymCtx *c, Sym *e, bool upper, int depth)
         return r;
     }
     case SYM_MUL: return mul_bnd(c, e, upper, depth);
-    case SYM_DIV:
+    case SYM_DIV: {
         if (sym_is_const(e->ops[1], &C) && C > 0)
             return (x = bnd(c, e->ops[0], upper, depth + 1)) ? sym_div(c, x, e->ops[1]) : NULL;
-        /* a >= 0, b >= 1: a/b in [lo(a)/hi(b), hi(a)/lo(b)] */
-        if (!sym_prove_ge(c, e->ops[1], one) || !sym_prove_ge(c, e->ops[0], c->zero))
+        /* a >= 0, b >= 0: a/b in [lo(a)/hi(b), hi(a)/lo(b)] when b >= 1; a
+         * divisor that may be 0 gives 0, so the lower bound is then 0. */
+        if (!sym_prove_ge(c, e->ops[1], c->zero) || !sym_prove_ge(c, e->ops[0], c->zero))
             return NULL;
         x = bnd(c, e->ops[0], upper, depth + 1);
         y = bnd(c, e->ops[1], !upper, depth + 1);
-        if (!upper && (!x || !y))
+        if (!upper && (!x || !y || !sym_prove_ge(c, e->ops[1], one)))
             return c->zero;
-        /* b >= 1 everywhere, but its lower bound over the dims need not be
-         * (i - j + 1 with j <= i bounds below by 2 - N): the smallest
-         * divisor is max(lo(b), 1). hi(b) >= b >= 1 needs no such care. */
+        /* b >= 1 or b == 0 everywhere, but its lower bound over the dims need
+         * not be (i - j + 1 with j <= i bounds below by 2 - N): the smallest
+         * divisor is max(lo(b), 1); with b == 0 the quotient is 0 <= hi(a). */
         if (upper && y && !sym_prove_ge(c, y, one))
             y = sym_max(c, y, one);
         return x && y ? sym_div(c, x, y) : NULL;
+    }
     case SYM_MOD: {
         Sym *lo = bnd(c, e->ops[0], false, depth + 1), *hi = bnd(c, e->ops[0], true, depth + 1);
         Sym *m1;
         if (sym_is_const(e->ops[1], &C) && C > 0)
             m1 = sym_const(c, C - 1);
-        else if (sym_prove_ge(c, e->ops[1], one) && (m1 = bnd(c, e->ops[1], true, depth + 1)))
-            m1 = sym_addi(c, m1, -1);
+        else if (sym_prove_ge(c, e->ops[1], c->zero) && (m1 = bnd(c, e->ops[1], true, depth + 1)))
+            /* r <= b - 1 when b >= 1, r == 0 when b == 0 */
+            m1 = sym_prove_ge(c, e->ops[1], one) ? sym_addi(c, m1, -1) : pick_minmax(c, sym_addi(c, m1, -1), c->zero, false);
         else
             return NULL;
         bool nonneg = lo && sym_prove_ge(c, lo, c->zero);

@@ -75,6 +75,17 @@ static void add_eq(Prover *p, Sym *x, Sym *y)
     add_ge(p, y, x);
 }
 
+/* Brings the atoms of e into play without a constraint: the claim mentions
+ * e, so the premises of its variables (their ranges, their loops running)
+ * apply even where e's value does not matter (x % 0 == 0). */
+static void reach(Prover *p, Sym *e)
+{
+    Lin l;
+    lin_init(&l);
+    lin_of(p->c, e, &l);
+    take_atoms(p, &l);
+}
+
 static void add_split(Prover *p, Sym *e0, Sym *e1)
 {
     if (p->nsplit >= MAX_SPLITS)
@@ -124,6 +135,30 @@ static void mccormick(Prover *p, Sym *x, Sym *y)
                 }
 }
 
+/* (x / y) * y: at most x (floor), and more than x - y when y >= 1; with
+ * y == 0 it is 0, at most x when x >= 0. This is what keeps an output of
+ * H / S rows times S inside H. */
+static void quotient_times_divisor(Prover *p, Sym *a)
+{
+    SymCtx *c = p->c;
+    if (a->n != 2)
+        return;
+    for (int k = 0; k < 2; k++) {
+        Sym *q = a->ops[k], *y = a->ops[1 - k];
+        if (q->kind != SYM_DIV || q->ops[1] != y)
+            continue;
+        Sym *x = q->ops[0];
+        CInt by = sym_cbound(c, y, 0), bx = sym_cbound(c, x, 0);
+        if (!by.has_lo || by.lo < 0)
+            return;
+        if (by.lo >= 1 || (bx.has_lo && bx.lo >= 0))
+            add_ge(p, x, a);
+        if (by.lo >= 1)
+            add_ge(p, a, sym_addi(c, sym_sub(c, x, y), 1));
+        return;
+    }
+}
+
 static void define(Prover *p, Sym *a)
 {
     SymCtx *c = p->c;
@@ -167,26 +202,37 @@ static void define(Prover *p, Sym *a)
         }
         break;
     }
-    case SYM_DIV:
+    case SYM_DIV: {
         x = a->ops[0], y = a->ops[1];
+        reach(p, x);
+        reach(p, y);
+        CInt by = sym_cbound(c, y, 0), bx = sym_cbound(c, x, 0);
         if (sym_is_const(y, &C) && C > 0) { /* C*q <= x <= C*q + C - 1 */
             add_ge(p, x, sym_muli(c, a, C));
             add_ge(p, sym_addi(c, sym_muli(c, a, C), C - 1), x);
-        } else if (sym_cbound(c, y, 0).has_lo && sym_cbound(c, y, 0).lo >= 1 &&
-                   sym_cbound(c, x, 0).has_lo && sym_cbound(c, x, 0).lo >= 0) {
-            add_ge(p, a, zero); /* 0 <= x / y <= x */
+        } else if (by.has_lo && by.has_hi && by.lo == 0 && by.hi == 0) {
+            add_eq(p, a, zero); /* division by zero gives 0 */
+        } else if (by.has_lo && by.lo >= 0 && bx.has_lo && bx.lo >= 0) {
+            add_ge(p, a, zero); /* 0 <= x / y <= x, also for y == 0 */
             add_ge(p, x, a);
         }
         break;
+    }
     case SYM_MOD: {
         x = a->ops[0], y = a->ops[1];
-        CInt by = sym_cbound(c, y, 0);
+        reach(p, x);
+        reach(p, y);
+        CInt by = sym_cbound(c, y, 0), bx = sym_cbound(c, x, 0);
         if (sym_is_const(y, &C) && C > 0) { /* x == C*(x/C) + x%C */
             add_eq(p, a, sym_sub(c, x, sym_muli(c, sym_div(c, x, y), C)));
-        } else if (by.has_lo && by.lo >= 1) { /* 0 <= r <= y - 1, r <= x if x >= 0 */
+        } else if (by.has_lo && by.has_hi && by.lo == 0 && by.hi == 0) {
+            add_eq(p, a, zero); /* modulo by zero gives 0 */
+        } else if (by.has_lo && by.lo >= 0) {
+            /* 0 <= r <= y - 1 when y >= 1, and r == 0 when y == 0: so
+             * 0 <= r <= y always, and r <= x when x >= 0. A divisor that
+             * may be 0 is split into the two cases by prove_cases(). */
             add_ge(p, a, zero);
-            add_ge(p, sym_addi(c, y, -1), a);
-            CInt bx = sym_cbound(c, x, 0);
+            add_ge(p, by.lo >= 1 ? sym_addi(c, y, -1) : y, a);
             if (bx.has_lo && bx.lo >= 0)
                 add_ge(p, x, a);
         } else if (by.has_hi && by.hi <= -1) { /* y + 1 <= r <= 0 */
@@ -205,13 +251,18 @@ static void define(Prover *p, Sym *a)
         add_ge(p, a, a->ops[1]);
         add_split(p, sym_sub(c, a->ops[0], a), sym_sub(c, a->ops[1], a));
         break;
-    case SYM_MUL: {
-        Sym *rest = a->ops[1];
-        for (uint32_t i = 2; i < a->n; i++)
-            rest = sym_mul(c, rest, a->ops[i]);
-        mccormick(p, a->ops[0], rest);
+    case SYM_MUL: /* each distinct factor against the product of the others */
+        quotient_times_divisor(p, a);
+        for (uint32_t i = 0; i < (a->n == 2 ? 1u : a->n) && i < 4; i++) { /* x*y: symmetric */
+            if (i && a->ops[i] == a->ops[i - 1])
+                continue;
+            Sym *rest = NULL;
+            for (uint32_t j = 0; j < a->n; j++)
+                if (j != i)
+                    rest = rest ? sym_mul(c, rest, a->ops[j]) : a->ops[j];
+            mccormick(p, a->ops[i], rest);
+        }
         break;
-    }
     }
 }
 
@@ -396,16 +447,9 @@ static bool refute(Prover *p, const Lin *goal)
     return true;
 }
 
-static bool prove_nonneg(SymCtx *c, Sym *d)
+/* One Fourier-Motzkin attempt at refuting d <= -1. */
+static bool refute_negation(SymCtx *c, Sym *d)
 {
-    if (!c || !d || c->a->oom)
-        return false;
-    int64_t v;
-    if (sym_is_const(d, &v))
-        return v >= 0;
-    CInt b = sym_cbound(c, d, 0);
-    if (b.has_lo && b.lo >= 0)
-        return true;
     Prover *p = arena_alloc(c->a, sizeof *p);
     p->fact_used = arena_alloc(c->a, c->facts.n + 1);
     p->budget = 4000000;
@@ -422,6 +466,109 @@ static bool prove_nonneg(SymCtx *c, Sym *d)
         return false;
     gather(p);
     return refute(p, &goal);
+}
+
+/* d == coef * (x / y) + r with coef = +-1 and y >= 1 is equivalent to a
+ * claim without the quotient (floor: x / y >= m <=> x >= m*y, and
+ * x / y <= m <=> x <= m*y + y - 1). Multiplying through by the divisor is
+ * what proves i / W <= H - 1 from i <= H*W - 1. NULL when no such term. */
+static Sym *without_quotient(SymCtx *c, Sym *d)
+{
+    Lin l;
+    lin_init(&l);
+    lin_of(c, d, &l);
+    for (uint32_t i = 0; i < l.n; i++) {
+        Sym    *q = l.t[i].atom;
+        int64_t coef = l.t[i].coef, C;
+        if (q->kind != SYM_DIV || (coef != 1 && coef != -1) || sym_is_const(q->ops[1], &C))
+            continue;
+        CInt by = sym_cbound(c, q->ops[1], 0);
+        if (!by.has_lo || by.lo < 1)
+            continue;
+        Lin rest = l;
+        rest.t = arena_alloc(c->a, (l.n ? l.n : 1) * sizeof *rest.t);
+        if (c->a->oom)
+            return NULL;
+        memcpy(rest.t, l.t, l.n * sizeof *l.t);
+        rest.cap = l.n;
+        if (!lin_add_term(c, &rest, q, -coef))
+            return NULL;
+        Sym *r = lin_build(c, &rest), *x = q->ops[0], *y = q->ops[1];
+        if (coef == 1) /* x / y >= -r */
+            return sym_add(c, x, sym_mul(c, r, y));
+        return sym_sub(c, sym_addi(c, sym_mul(c, sym_addi(c, r, 1), y), -1), x); /* x / y <= r */
+    }
+    return NULL;
+}
+
+/* A variable that divides somewhere in e and may be 0: its range starts
+ * at 0 (a dim, or a loop from 0). */
+static Sym *zero_divisor(SymCtx *c, const Sym *e)
+{
+    if ((e->kind == SYM_DIV || e->kind == SYM_MOD) && e->ops[1]->kind == SYM_VAR) {
+        CInt b = sym_cbound(c, e->ops[1], 0);
+        if (b.has_lo && b.lo == 0 && !(b.has_hi && b.hi == 0))
+            return e->ops[1];
+    }
+    for (uint32_t i = 0; i < e->n; i++) {
+        Sym *y = zero_divisor(c, e->ops[i]);
+        if (y)
+            return y;
+    }
+    return NULL;
+}
+
+/* Each case split or quotient rewrite is one more Fourier-Motzkin run; a
+ * claim gets at most MAX_RUNS of them. */
+enum { MAX_RUNS = 24 };
+
+static bool prove_at(SymCtx *c, Sym *d, int *runs);
+
+/* The claim mentions y, so y has a value inside its range [0, hi]: either
+ * y == 0 (then hi >= 0) or y in [1, hi]. Each case narrows y's range for
+ * the duration of one proof, where the constant bounds see it. */
+static bool prove_cases(SymCtx *c, Sym *d, Sym *y, int *runs)
+{
+    SymRange saved = c->ranges.v[y->k];
+    uint32_t mark = sym_facts_mark(c);
+    c->ranges.v[y->k] = (SymRange){c->zero, c->zero};
+    if (saved.hi)
+        sym_assume_nonneg(c, saved.hi);
+    bool ok = prove_at(c, d, runs);
+    sym_facts_reset(c, mark);
+    if (ok) {
+        c->ranges.v[y->k] = (SymRange){sym_const(c, 1), saved.hi};
+        ok = prove_at(c, d, runs);
+    }
+    c->ranges.v[y->k] = saved;
+    return ok;
+}
+
+static bool prove_at(SymCtx *c, Sym *d, int *runs)
+{
+    if (!c || !d || c->a->oom)
+        return false;
+    int64_t v;
+    if (sym_is_const(d, &v))
+        return v >= 0;
+    CInt b = sym_cbound(c, d, 0);
+    if (b.has_lo && b.lo >= 0)
+        return true;
+    if (++*runs > MAX_RUNS)
+        return false;
+    if (refute_negation(c, d))
+        return true;
+    Sym *r = without_quotient(c, d);
+    if (r && prove_at(c, r, runs))
+        return true;
+    Sym *y = zero_divisor(c, d);
+    return y && prove_cases(c, d, y, runs);
+}
+
+static bool prove_nonneg(SymCtx *c, Sym *d)
+{
+    int runs = 0;
+    return prove_at(c, d, &runs);
 }
 
 bool sym_prove_le(SymCtx *c, Sym *a, Sym *b)

@@ -326,10 +326,19 @@ static int64_t common_factor(Lin *l, int64_t C)
     return (int64_t)g;
 }
 
+/* 0 / y, x / 0, 0 % y and x % 0 are all 0 (division by zero gives 0). */
+static bool zero_quotient(const Sym *a, const Sym *b)
+{
+    int64_t k;
+    return (sym_is_const(a, &k) && k == 0) || (sym_is_const(b, &k) && k == 0);
+}
+
 Sym *sym_div(SymCtx *c, Sym *a, Sym *b)
 {
     int64_t kb, ka, q;
-    if (!sym_is_const(b, &kb) || kb == 0)
+    if (zero_quotient(a, b))
+        return c->zero;
+    if (!sym_is_const(b, &kb))
         return ordered2(c, SYM_DIV, a, b);
     if (sym_is_const(a, &ka))
         return sym_floor_div(ka, kb, &q) ? sym_const(c, q) : ordered2(c, SYM_DIV, a, b);
@@ -369,7 +378,9 @@ static Sym *mod_atom(SymCtx *c, Sym *r, int64_t C)
 Sym *sym_mod(SymCtx *c, Sym *a, Sym *b)
 {
     int64_t kb, ka, r;
-    if (!sym_is_const(b, &kb) || kb == 0)
+    if (zero_quotient(a, b) || a == b) /* x % x is 0 for every x, 0 included */
+        return c->zero;
+    if (!sym_is_const(b, &kb))
         return ordered2(c, SYM_MOD, a, b);
     if (sym_is_const(a, &ka))
         return sym_floor_mod(ka, kb, &r) ? sym_const(c, r) : ordered2(c, SYM_MOD, a, b);

@@ -155,6 +155,14 @@ void sym_get_range(SymCtx *c, const Sym *var, Sym **lo, Sym **hi)
     }
 }
 
+uint32_t sym_facts_mark(SymCtx *c) { return c->facts.n; }
+
+void sym_facts_reset(SymCtx *c, uint32_t mark)
+{
+    if (mark < c->facts.n)
+        c->facts.n = mark;
+}
+
 void sym_assume_nonneg(SymCtx *c, Sym *e)
 {
     if (!e)
@@ -224,7 +232,11 @@ Sym *sym_subst(SymCtx *c, Sym *e, const Sym *var, Sym *by)
 
 bool sym_floor_div(int64_t a, int64_t b, int64_t *q)
 {
-    if (b == 0 || (a == INT64_MIN && b == -1))
+    if (b == 0) { /* the language's rule: division by zero gives 0 */
+        *q = 0;
+        return true;
+    }
+    if (a == INT64_MIN && b == -1)
         return false;
     int64_t d = a / b;
     if (a % b != 0 && ((a < 0) != (b < 0)))
@@ -235,9 +247,7 @@ bool sym_floor_div(int64_t a, int64_t b, int64_t *q)
 
 bool sym_floor_mod(int64_t a, int64_t b, int64_t *r)
 {
-    if (b == 0)
-        return false;
-    if (b == -1) {
+    if (b == 0 || b == -1) { /* modulo by zero gives 0, like division */
         *r = 0;
         return true;
     }

@@ -52,7 +52,15 @@ Sym *sym_var(SymCtx *c, const char *name);
 void sym_set_range(SymCtx *c, Sym *var, Sym *lo, Sym *hi);
 /* The range set for var; lo and hi come back NULL when unbounded or never set. */
 void sym_get_range(SymCtx *c, const Sym *var, Sym **lo, Sym **hi);
-void sym_assume_nonneg(SymCtx *c, Sym *e); /* records the fact e >= 0 */
+/* Records the fact e >= 0. A fact's variables count as having values for
+ * every claim that uses it, so record a fact about loop variables only
+ * while proving claims about code inside those loops, and take it back
+ * afterwards: mark = sym_facts_mark(c); sym_assume_nonneg(...); prove;
+ * sym_facts_reset(c, mark). That is how the condition of a select becomes
+ * a premise of the accesses it guards and of nothing else. */
+void     sym_assume_nonneg(SymCtx *c, Sym *e);
+uint32_t sym_facts_mark(SymCtx *c);
+void     sym_facts_reset(SymCtx *c, uint32_t mark); /* drops the facts recorded since mark */
 
 /* Constructors return simplified canonical forms. Folding never overflows:
  * a fold that would overflow int64 stays unfolded. */
@@ -84,7 +92,8 @@ bool        sym_depends_on(const Sym *e, const Sym *var);
 
 /* Prover: true only if the relation holds for every assignment of integers
  * to the variables that satisfies the recorded facts (and for which every
- * expression involved evaluates without division by zero or overflow).
+ * expression involved evaluates without overflow). Division and modulo by
+ * zero give 0, as in the language, so a claim about x % N also covers N = 0.
  * false means "not proved", never "proved false". */
 bool sym_prove_le(SymCtx *c, Sym *a, Sym *b);
 bool sym_prove_lt(SymCtx *c, Sym *a, Sym *b);
@@ -99,8 +108,8 @@ bool sym_prove_eq(SymCtx *c, Sym *a, Sym *b);
 Sym *sym_upper_bound(SymCtx *c, Sym *e);
 Sym *sym_lower_bound(SymCtx *c, Sym *e);
 
-/* Evaluation for tests and launch-time checks; *ok=false on division by
- * zero or overflow (then the result is 0). */
+/* Evaluation for tests and launch-time checks; x / 0 and x % 0 give 0;
+ * *ok=false on overflow (then the result is 0). */
 int64_t sym_eval(const Sym *e, int64_t (*value_of)(void *ud, const Sym *var), void *ud,
                  bool *ok);
 

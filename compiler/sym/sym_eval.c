@@ -1,5 +1,6 @@
-/* sym_eval: exact int64 evaluation with floor div/mod; any overflow or
- * division by zero clears *ok instead of producing a wrong number. */
+/* sym_eval: exact int64 evaluation with floor div/mod, where division by
+ * zero gives 0 as in the language; any overflow clears *ok instead of
+ * producing a wrong number. */
 #include "compiler/sym/sym_internal.h"
 
 typedef struct Eval {

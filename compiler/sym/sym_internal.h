@@ -68,8 +68,9 @@ typedef struct CInt {
 CInt sym_cbound(SymCtx *c, const Sym *e, int depth);
 
 /* arithmetic helpers (floor semantics, overflow-checked) */
-bool    sym_floor_div(int64_t a, int64_t b, int64_t *q); /* false if b == 0 or overflow */
-bool    sym_floor_mod(int64_t a, int64_t b, int64_t *r); /* false if b == 0 */
+/* Division and modulo by zero give 0 (docs/semantics.md). */
+bool    sym_floor_div(int64_t a, int64_t b, int64_t *q); /* false only on overflow */
+bool    sym_floor_mod(int64_t a, int64_t b, int64_t *r);
 uint64_t gcd64(int64_t a, int64_t b);                /* of absolute values; 0 if both 0 */
 
 #endif

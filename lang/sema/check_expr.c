@@ -5,8 +5,9 @@
 #include "lang/sema/sema_internal.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 
-static const char type_list[] = "f32 f16 bf16 f64 i8 i16 i32 i64 u8 bool";
+static const char type_list[] = "f32 f16 bf16 f64 i8 i16 i32 i64 u8 u16 u32 u64 bool";
 
 AstFn *sema_find_fn(Sema *s, const char *name)
 {
@@ -125,6 +126,29 @@ static bool numeric(Sema *s, AstExpr *e, const char *what)
     return true;
 }
 
+static bool is_bit_op(AstOp op) { return op >= OP_BITAND && op <= OP_BITNOT; }
+
+/* An operand of & | ^ ~ << >>: an integer (an untyped literal is checked
+ * once it has a type). */
+static bool integer_operand(Sema *s, AstExpr *e, AstOp op)
+{
+    if (is_error(e) || e->untyped || dtype_is_int(e->dtype) || e->dtype == DT_GENERIC)
+        return !is_error(e);
+    const char *o = ast_op_text(op);
+    if (e->dtype != DT_BOOL) {
+        size_t w = dtype_size(e->dtype) * 8;
+        diag_error(sink(s), e->span, "'%s' needs integer operands, but this is %s; to work on its bits, write "
+                   "bitcast<u%zu>(...)", o, dtype_name(e->dtype), w);
+    } else if (e->kind == EX_BINARY && e->u.binary.op >= OP_EQ && e->u.binary.op <= OP_GE) {
+        diag_error(sink(s), e->span, "'%s' needs integer operands, but this comparison is bool; '%s' binds more "
+                   "loosely than '%s' (as in C): add parentheses, e.g. (x & 1) == 0", o, o,
+                   ast_op_text(e->u.binary.op));
+    } else {
+        diag_error(sink(s), e->span, "'%s' needs integer operands, but this is bool; for logic use && || !", o);
+    }
+    return false;
+}
+
 /* name -> what it means in the current scope */
 static Ref lookup(Sema *s, const char *name)
 {
@@ -197,10 +221,13 @@ static void check_name(Sema *s, AstExpr *e)
     else if (s->fn)
         diag_error(sink(s), e->span, "unknown name '%s' in fn '%s' (an fn sees only its own parameters)", id,
                    s->fn->name);
-    else
+    else if (s->in_index) /* an index variable the left side does not declare */
         diag_error(sink(s), e->span,
                    "unknown name '%s'; a variable that appears only on the right must be bound by a reduction, "
                    "e.g. sum(... for %s)", id, id);
+    else
+        diag_error(sink(s), e->span, "unknown name '%s': not a parameter, dimension, stage or variable of kernel "
+                   "'%s'", id, s->k ? s->k->ast->name : "?");
 }
 
 static void check_unary(Sema *s, AstExpr *e)
@@ -210,6 +237,17 @@ static void check_unary(Sema *s, AstExpr *e)
     e->dtype = DT_ERROR;
     if (is_error(x))
         return;
+    if (e->u.unary.op == OP_BITNOT) {
+        if (!integer_operand(s, x, OP_BITNOT))
+            return;
+        if (x->untyped && has_float_literal(x, &(const AstExpr *){0})) {
+            diag_error(sink(s), x->span, "'~' needs integer operands, but this is a float literal");
+            return;
+        }
+        e->dtype = x->dtype;
+        e->untyped = x->untyped;
+        return;
+    }
     if (e->u.unary.op == OP_NOT) {
         if (x->dtype != DT_BOOL || x->untyped)
             diag_error(sink(s), x->span, "'!' needs a bool operand, but this is %s", dtype_name(x->dtype));
@@ -245,6 +283,20 @@ static void check_binary(Sema *s, AstExpr *e)
             e->dtype = DT_BOOL;
         return;
     }
+    if (is_bit_op(op)) {
+        if (!integer_operand(s, a, op) || !integer_operand(s, b, op))
+            return;
+        DType t = unify(s, e->span, ast_op_text(op), a, b);
+        if (t == DT_ERROR)
+            return;
+        if (a->untyped && b->untyped && dtype_is_float(t)) {
+            diag_error(sink(s), e->span, "'%s' needs integer operands, but these are float literals", ast_op_text(op));
+            return;
+        }
+        e->dtype = t;
+        e->untyped = a->untyped && b->untyped;
+        return;
+    }
     bool cmp = op >= OP_EQ && op <= OP_GE;
     bool eq = op == OP_EQ || op == OP_NE;
     const char *quoted = arena_printf(&s->c->arena, "'%s'", ast_op_text(op));
@@ -263,6 +315,23 @@ static void check_binary(Sema *s, AstExpr *e)
     e->untyped = a->untyped && b->untyped;
 }
 
+/* bitcast<T>(x): T and x's type have one width (a type parameter's is
+ * checked when the kernel is instantiated); bool has no bit pattern to reuse. */
+static bool bitcast_widths_match(Sema *s, AstExpr *e, DType from, DType to)
+{
+    if (from == DT_BOOL || to == DT_BOOL) {
+        diag_error(sink(s), e->span, "bitcast<%s> of %s: bitcast works on numbers, not bool; convert with %s(...)",
+                   dtype_name(to), dtype_name(from), dtype_name(to));
+        return false;
+    }
+    if (from == DT_GENERIC || to == DT_GENERIC || dtype_size(from) == dtype_size(to))
+        return true;
+    diag_error(sink(s), e->span, "bitcast<%s> of %s changes the width: %s has %zu bits, %s has %zu; bitcast between "
+               "types of one width, e.g. f32 and u32", dtype_name(to), dtype_name(from), dtype_name(to),
+               dtype_size(to) * 8, dtype_name(from), dtype_size(from) * 8);
+    return false;
+}
+
 static void check_cast(Sema *s, AstExpr *e, DType to)
 {
     AstExprVec *args = &e->u.call.args;
@@ -277,6 +346,8 @@ static void check_cast(Sema *s, AstExpr *e, DType to)
     if (is_error(args->v[0]))
         return;
     sema_default_type(args->v[0]);
+    if (e->u.call.bitcast && !bitcast_widths_match(s, e, args->v[0]->dtype, to))
+        return;
     e->dtype = to;
 }
 
@@ -384,6 +455,14 @@ static void check_call(Sema *s, AstExpr *e)
         return check_cast(s, e, to);
     if (s->k && !s->fn && sema_find_tparam(s->k, name) >= 0)
         return check_cast(s, e, DT_GENERIC);
+    if (e->u.call.bitcast) {
+        for (uint32_t i = 0; i < e->u.call.args.n; i++)
+            sema_expr(s, e->u.call.args.v[i]);
+        diag_error(sink(s), e->u.call.callee_span, "bitcast to '%s', which is not a type (types: %s)", name,
+                   type_list);
+        e->dtype = DT_ERROR;
+        return;
+    }
     AstFn *f = sema_find_fn(s, name);
     if (f)
         return check_fn_call(s, e, f);
@@ -399,10 +478,14 @@ static void check_call(Sema *s, AstExpr *e)
                    name, name);
     else if (!strcmp(name, "sum") || !strcmp(name, "prod"))
         diag_error(sink(s), e->span, "%s is a reduction: write %s(expr for k)", name, name);
-    else
-        diag_error(sink(s), e->u.call.callee_span,
-                   "unknown function '%s' (intrinsics: exp log sqrt rsqrt tanh erf sigmoid abs floor ceil round "
-                   "pow max min clamp select; casts: %s)", name, type_list);
+    else {
+        char names[512];
+        size_t at = 0;
+        for (int i = 0; i < INTR__COUNT && at < sizeof names; i++)
+            at += (size_t)snprintf(names + at, sizeof names - at, "%s%s", i ? " " : "", intrinsic_info[i].name);
+        diag_error(sink(s), e->u.call.callee_span, "unknown function '%s' (intrinsics: %s; casts: %s)", name, names,
+                   type_list);
+    }
 }
 
 /* Reports a variable whose name hides another one in scope. */
@@ -434,7 +517,9 @@ static void check_access(Sema *s, AstExpr *e)
             x->dtype = DT_I64;
             continue;
         }
+        s->in_index++;
         sema_expr(s, x);
+        s->in_index--;
         if (is_error(x)) {
             bad_index = true;
         } else if (x->untyped) {
@@ -492,6 +577,9 @@ static void check_access(Sema *s, AstExpr *e)
                        "defined as name[...]", name, name);
             return;
         }
+    } else if (idx->n == 0 && rank == 0) {
+        diag_error(sink(s), e->span, "'%s' is a 0-d tensor: read it without brackets, as %s", name, name);
+        return;
     } else if (idx->n != rank) {
         diag_error(sink(s), e->span, "'%s' has %u dimension%s, but is indexed with %u", name, rank,
                    rank == 1 ? "" : "s", idx->n);
@@ -509,15 +597,16 @@ static void check_access(Sema *s, AstExpr *e)
 
 static void check_reduce(Sema *s, AstExpr *e)
 {
-    static const char *const ops[] = {[RED_SUM] = "sum", [RED_MAX] = "max", [RED_MIN] = "min", [RED_PROD] = "prod"};
+    static const char *const ops[] = {[RED_SUM] = "sum",   [RED_MAX] = "max",       [RED_MIN] = "min",
+                                      [RED_PROD] = "prod", [RED_ARGMAX] = "argmax", [RED_ARGMIN] = "argmin"};
     e->dtype = DT_ERROR;
     int op = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)(sizeof ops / sizeof *ops); i++)
         if (!strcmp(e->u.reduce.op_name, ops[i]))
             op = i;
     AstGenVarVec *vars = &e->u.reduce.vars;
     if (op < 0) {
-        diag_error(sink(s), e->u.reduce.op_span, "'%s' is not a reduction; use sum, max, min or prod",
+        diag_error(sink(s), e->u.reduce.op_span, "'%s' is not a reduction; use sum, max, min, prod, argmax or argmin",
                    e->u.reduce.op_name);
         return;
     }
@@ -577,6 +666,12 @@ static void check_reduce(Sema *s, AstExpr *e)
         return;
     if (body->dtype == DT_BOOL && !body->untyped) {
         diag_error(sink(s), body->span, "cannot %s bool values; convert them first, e.g. i32(...)", ops[op]);
+        return;
+    }
+    if (RED_IS_ARG(op)) {
+        /* The result is a position; the values compared keep their own type. */
+        sema_default_type(body);
+        e->dtype = DT_I64;
         return;
     }
     e->dtype = body->dtype;

@@ -96,8 +96,10 @@ static Sym *input_dim(Sema *s, KernelInfo *k, uint32_t param, uint32_t axis, Ast
     return NULL;
 }
 
-/* An output dimension: integer arithmetic over literals and input symbols. */
-static Sym *output_dim(Sema *s, KernelInfo *k, const char *out, AstExpr *d)
+/* An output dimension (out names the output) or a side of a `requires`
+ * condition (out is NULL): integer arithmetic over literals, input symbols
+ * and integer scalar parameters. */
+Sym *sema_dim_expr(Sema *s, KernelInfo *k, const char *out, AstExpr *d)
 {
     switch (d->kind) {
     case EX_INT:
@@ -106,14 +108,26 @@ static Sym *output_dim(Sema *s, KernelInfo *k, const char *out, AstExpr *d)
         int32_t i = sema_find_dim(k, d->u.name.id);
         if (i >= 0)
             return k->dims.v[i].sym;
-        diag_error(sink(s), d->span,
-                   "'%s' in the type of output '%s' is not a dimension of any input; output shapes are computed "
-                   "from the inputs' dimensions", d->u.name.id, out);
+        i = sema_find_param(k, d->u.name.id);
+        if (i >= 0 && k->params.v[i].scalar_sym)
+            return k->params.v[i].scalar_sym;
+        if (i >= 0 && !k->params.v[i].is_tensor)
+            diag_error(sink(s), d->span, "'%s' has type %s; %s integer scalar parameters (i8 i16 i32 i64)",
+                       d->u.name.id, dtype_name(k->params.v[i].dtype),
+                       out ? "a dimension can use" : "a requires condition compares");
+        else if (out)
+            diag_error(sink(s), d->span,
+                       "'%s' in the type of output '%s' is not a dimension of any input; output shapes are computed "
+                       "from the inputs' dimensions and integer scalar parameters", d->u.name.id, out);
+        else
+            diag_error(sink(s), d->span,
+                       "'%s' is not a dimension or an integer scalar parameter of kernel '%s'; a requires "
+                       "condition is about those", d->u.name.id, k->ast->name);
         return NULL;
     }
     case EX_UNARY:
         if (d->u.unary.op == OP_NEG) {
-            Sym *x = output_dim(s, k, out, d->u.unary.x);
+            Sym *x = sema_dim_expr(s, k, out, d->u.unary.x);
             return x ? sym_neg(s->sym, x) : NULL;
         }
         break;
@@ -121,14 +135,16 @@ static Sym *output_dim(Sema *s, KernelInfo *k, const char *out, AstExpr *d)
         AstOp op = d->u.binary.op;
         if (op > OP_MOD)
             break;
-        Sym *a = output_dim(s, k, out, d->u.binary.a);
-        Sym *b = a ? output_dim(s, k, out, d->u.binary.b) : NULL;
+        Sym *a = sema_dim_expr(s, k, out, d->u.binary.a);
+        Sym *b = a ? sema_dim_expr(s, k, out, d->u.binary.b) : NULL;
         if (!b)
             return NULL;
         int64_t c;
-        if ((op == OP_DIV || op == OP_MOD) && (!sym_is_const(b, &c) || c <= 0)) {
+        /* A symbolic divisor must be positive by the kernel's requires clause. */
+        if ((op == OP_DIV || op == OP_MOD) && (sym_is_const(b, &c) ? c <= 0 : !sym_prove_ge(s->sym, b, sym_const(s->sym, 1)))) {
             diag_error(sink(s), d->u.binary.b->span,
-                       "a dimension can only be divided by a positive integer literal");
+                       "a dimension can only be divided by a positive integer literal, or by a value the kernel "
+                       "requires to be positive (requires %s >= 1)", sema_expr_text(s, d->u.binary.b));
             return NULL;
         }
         switch (op) {
@@ -141,8 +157,8 @@ static Sym *output_dim(Sema *s, KernelInfo *k, const char *out, AstExpr *d)
     }
     case EX_CALL:
         if ((!strcmp(d->u.call.callee, "max") || !strcmp(d->u.call.callee, "min")) && d->u.call.args.n == 2) {
-            Sym *a = output_dim(s, k, out, d->u.call.args.v[0]);
-            Sym *b = a ? output_dim(s, k, out, d->u.call.args.v[1]) : NULL;
+            Sym *a = sema_dim_expr(s, k, out, d->u.call.args.v[0]);
+            Sym *b = a ? sema_dim_expr(s, k, out, d->u.call.args.v[1]) : NULL;
             if (!b)
                 return NULL;
             return d->u.call.callee[1] == 'a' ? sym_max(s->sym, a, b) : sym_min(s->sym, a, b);
@@ -154,8 +170,12 @@ static Sym *output_dim(Sema *s, KernelInfo *k, const char *out, AstExpr *d)
     default:
         break;
     }
-    diag_error(sink(s), d->span,
-               "an output dimension is integer arithmetic (+ - * / %% min max) over literals and input dimensions");
+    if (out)
+        diag_error(sink(s), d->span, "an output dimension is integer arithmetic (+ - * / %% min max) over literals, "
+                   "input dimensions and integer scalar parameters");
+    else
+        diag_error(sink(s), d->span, "a side of a requires condition is integer arithmetic (+ - * / %% min max) "
+                   "over literals, dimensions and integer scalar parameters");
     return NULL;
 }
 
@@ -183,7 +203,7 @@ static bool tensor_type(Sema *s, KernelInfo *k, ParamInfo *p, uint32_t index, bo
     bool ok = p->dtype != DT_ERROR;
     for (uint32_t a = 0; a < dims->n; a++) {
         AstExpr *d = dims->v[a];
-        p->shape[a] = is_output ? output_dim(s, k, p->name, d) : input_dim(s, k, index, a, d);
+        p->shape[a] = is_output ? sema_dim_expr(s, k, p->name, d) : input_dim(s, k, index, a, d);
         int64_t c;
         if (p->shape[a] && sym_is_const(p->shape[a], &c) && c < 0) {
             diag_error(sink(s), d->span, "dimension %u of '%s' is negative (%lld)", a, p->name, (long long)c);
@@ -223,6 +243,8 @@ bool sema_signature(Sema *s, KernelInfo *k)
         vec_push(&s->c->arena, k->params, p);
         ok &= tensor_type(s, k, &k->params.v[index], index, false);
     }
+    /* Preconditions before outputs: their dims may divide by what they assume. */
+    ok &= sema_requires(s, k);
     for (uint32_t i = 0; i < ak->outputs.n; i++) {
         AstParam *ap = &ak->outputs.v[i];
         if (taken(s, k, ap->name, ap->span)) {

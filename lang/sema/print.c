@@ -67,7 +67,8 @@ static void expr(Printer *p, const AstExpr *e, int d)
         expr(p, e->u.binary.b, d + 1);
         return;
     case EX_CALL: {
-        const char *what = e->u.call.cast_to != DT_ERROR ? "cast" : e->u.call.fn ? "fn" : "call";
+        const char *what = e->u.call.bitcast ? "bitcast" : e->u.call.cast_to != DT_ERROR ? "cast"
+                         : e->u.call.fn ? "fn" : "call";
         fprintf(p->out, "%s %s : %s\n", what, e->u.call.callee, type_text(e));
         for (uint32_t i = 0; i < e->u.call.args.n; i++)
             expr(p, e->u.call.args.v[i], d + 1);
@@ -137,6 +138,10 @@ static void kernel(Printer *p, AstKernel *ak)
         }
         fputc('\n', p->out);
         expr(p, st->stmt->value, 2);
+    }
+    for (uint32_t i = 0; i < k->requires.n; i++) {
+        Requirement *r = &k->requires.v[i];
+        fprintf(p->out, "  requires: %s %s %s\n", sym_str(p->a, r->lhs), ast_op_text(r->op), sym_str(p->a, r->rhs));
     }
     for (uint32_t i = 0; i < k->launch_checks.n; i++) {
         LaunchCheck *lc = &k->launch_checks.v[i];

@@ -61,6 +61,14 @@ typedef struct LaunchCheck {
     Sym      *lo, *hi, *extent;
 } LaunchCheck;
 
+/* One comparison of a `requires` clause (a conjunct of `a && b` on its
+ * own): checked at launch before anything runs, assumed by the prover. */
+typedef struct Requirement {
+    AstExpr *cond;     /* the comparison as written */
+    AstOp    op;       /* OP_EQ, OP_LT, OP_LE, OP_GT or OP_GE */
+    Sym     *lhs, *rhs;
+} Requirement;
+
 typedef struct ScheduleInfo {
     AstSchedule *ast;
     const char  *target;     /* a Target's name (compiler/target.h) */
@@ -77,6 +85,7 @@ typedef struct KernelInfo {
     uint32_t     *order;        /* stages in dependency order (producers first) */
     VEC(VarInfo)  rvars;
     VEC(LaunchCheck) launch_checks;
+    VEC(Requirement) requires;
     VEC(ScheduleInfo) schedules;
 } KernelInfo;
 

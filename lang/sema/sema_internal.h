@@ -26,6 +26,9 @@ typedef struct Sema {
     int32_t     stage;        /* index into k->stages, -1 outside a stage */
     AstFn      *fn;           /* an fn body being checked, or NULL */
     VEC(uint32_t) rscope;     /* reduction variables in scope, innermost last */
+    VEC(Sym *)    guards;     /* bounds.c: facts (e >= 0) from the conditions of
+                                 the selects around the expression being checked */
+    uint32_t    in_index;     /* > 0 while checking the index of a tensor access */
 } Sema;
 
 static inline bool same_name(const char *a, const char *b) { return a == b || strcmp(a, b) == 0; }
@@ -37,6 +40,13 @@ int32_t sema_find_dim(KernelInfo *k, const char *name);
 int32_t sema_find_param(KernelInfo *k, const char *name);
 int32_t sema_find_output(KernelInfo *k, const char *name);
 int32_t sema_find_tparam(KernelInfo *k, const char *name);
+/* An output dimension of output `out`, or with out NULL a side of a
+ * requires condition: integer arithmetic over literals, dims and integer
+ * scalars. NULL after an error. */
+Sym *sema_dim_expr(Sema *s, KernelInfo *k, const char *out, AstExpr *d);
+
+/* requires.c: the kernel's launch preconditions, recorded as facts. */
+bool sema_requires(Sema *s, KernelInfo *k);
 
 /* stages.c: the stage table, dependencies, cycles and extents. */
 bool sema_stages(Sema *s, KernelInfo *k);

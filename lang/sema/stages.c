@@ -19,6 +19,10 @@ static bool left_side(Sema *s, KernelInfo *k, StageInfo *st)
         st->rank_generic = true;
         return true;
     }
+    if (stmt->has_brackets && lhs->n == 0) { /* one way to write it: 0-d stages have no brackets */
+        diag_error(sink(s), stmt->name_span, "a 0-d stage is defined without brackets: %s = ...;", st->name);
+        return false;
+    }
     st->rank = lhs->n;
     st->vars = arena_alloc(&s->c->arena, (lhs->n + 1) * sizeof *st->vars);
     bool ok = true;
@@ -237,7 +241,8 @@ bool sema_stages(Sema *s, KernelInfo *k)
     for (uint32_t i = 0; i < k->outputs.n; i++)
         if (sema_find_stage(k, k->outputs.v[i].name) < 0) {
             diag_error(sink(s), k->outputs.v[i].ast->span, "output '%s' is never defined; add a line such as "
-                       "%s[...] = ...;", k->outputs.v[i].name, k->outputs.v[i].name);
+                       "%s%s = ...;", k->outputs.v[i].name, k->outputs.v[i].name,
+                       k->outputs.v[i].rank || k->outputs.v[i].rank_generic ? "[...]" : "");
             ok = false;
         }
     for (uint32_t i = 0; i < k->stages.n; i++)

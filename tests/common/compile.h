@@ -23,6 +23,16 @@ static inline bool compiled_keep(void *ud, Compile *cc, Func *f)
     return true;
 }
 
+/* The cpu description without its loop-IR passes: the IR as lowering and
+ * the schedule leave it (tests of the stages before the passes). */
+static inline const Target *test_cpu_without_passes(void)
+{
+    static Target t;
+    t = *target_find("cpu");
+    t.passes = NULL;
+    return &t;
+}
+
 /* p says what to run (target, key, schedule options); the kernel, the
  * session and verification are filled in. The default target is cpu.
  * NULL after a diagnostic in c->diags. */

@@ -8,7 +8,7 @@
 
 typedef struct Spec {
     const char *src, *name;
-    DType       tparams[10];  /* instantiations of a generic kernel; {0} when not generic */
+    DType       tparams[12];  /* instantiations of a generic kernel; {0} when not generic */
     const char *scalars;      /* "eps=1e-5,o=2": values of scalar parameters (default 0.5 / 1) */
     int64_t     big;          /* the largest size tried for every dim */
     bool        math;         /* uses exp/log/...: compare within the f32 tolerance, not bit-exactly */
@@ -139,8 +139,8 @@ static void check(const Spec *s)
 }
 
 #define FLOATS {DT_F32, DT_F64, DT_F16, DT_BF16}
-#define NUMBERS {DT_F32, DT_F64, DT_F16, DT_BF16, DT_I32, DT_I8, DT_I16, DT_I64, DT_U8}
-#define INTS {DT_I32, DT_I8, DT_I16, DT_I64, DT_U8}
+#define NUMBERS {DT_F32, DT_F64, DT_F16, DT_BF16, DT_I32, DT_I8, DT_I16, DT_I64, DT_U8, DT_U16, DT_U32, DT_U64}
+#define INTS {DT_I32, DT_I8, DT_I16, DT_I64, DT_U8, DT_U16, DT_U32, DT_U64}
 
 static const Spec DOC[] = {
     {"kernel softmax(x: f32[N, D]) -> y: f32[N, D] {\n  m[n] = max(x[n, d] for d);\n"
@@ -288,4 +288,120 @@ Test(cpu_kernels, empty_domains_prove_nothing_elsewhere)
 {
     for (size_t i = 0; i < sizeof EMPTY_DOMAINS / sizeof *EMPTY_DOMAINS; i++)
         check(&EMPTY_DOMAINS[i]);
+}
+
+/* Issue 9 section 3: operator kernels whose accesses are proved without
+ * `??`: modulo and division by a dim that may be 0, select conditions
+ * (the loads they guard are predicated, since the CPU computes both sides),
+ * abs of an index. Every size includes 0 and 1 for every dim. */
+#define OPERATOR_FILE                                                                                     \
+    "kernel concat(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, a[i], b[i - A]); }\n"    \
+    "kernel concat3(a: f32[A], b: f32[B], c: f32[C]) -> y: f32[A + B + C] {\n"                            \
+    "    y[i] = select(i < A, a[i], select(i - A < B, b[i - A], c[i - A - B]));\n"                        \
+    "}\n"                                                                                                 \
+    "kernel tile(x: f32[N], r: f32[R]) -> y: f32[R * N] { y[i] = x[i % N] + 0.0 * r[i / N]; }\n"          \
+    "kernel flatten(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / W, i % W]; }\n"                         \
+    "kernel space_to_depth(x: f32[C, H, W]) -> y: f32[C * 4, H / 2, W / 2] {\n"                           \
+    "    y[c2, h, w] = x[c2 / 4, h * 2 + c2 % 4 / 2, w * 2 + c2 % 2];\n"                                  \
+    "}\n"                                                                                                 \
+    "kernel upsample(x: f32[C, H, W], s: f32[S]) -> y: f32[C, H * S, W * S] {\n"                          \
+    "    y[c, h, w] = x[c, h / S, w / S];\n"                                                              \
+    "}\n"                                                                                                 \
+    "kernel mirror(x: f32[N]) -> y: f32[N] { y[i] = x[abs(N - 1 - i)]; }\n"                               \
+    "kernel shift_in(x: f32[N]) -> y: f32[N] { y[i] = select(i >= 1 && i <= N - 1, x[i - 1], 0.0); }\n" \
+    "kernel rising(x: f32[N]) -> y: bool[N] { y[i] = i >= 1 && x[i - 1] < x[i]; }\n"                     \
+    "kernel falling(x: f32[N]) -> y: bool[N] { y[i] = i < 1 || x[i - 1] > x[i]; }\n"
+static const Spec OPERATORS[] = {
+    {OPERATOR_FILE, "concat", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "concat3", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "tile", {0}, NULL, 300, false},
+    {OPERATOR_FILE, "flatten", {0}, NULL, 300, false},
+    {OPERATOR_FILE, "space_to_depth", {0}, NULL, 40, false},
+    {OPERATOR_FILE, "upsample", {0}, NULL, 12, false},
+    {OPERATOR_FILE, "mirror", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "shift_in", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "rising", {0}, NULL, 1000, false},
+    {OPERATOR_FILE, "falling", {0}, NULL, 1000, false},
+};
+
+Test(cpu_kernels, operators_without_defaults)
+{
+    for (size_t i = 0; i < sizeof OPERATORS / sizeof *OPERATORS; i++)
+        check(&OPERATORS[i]);
+}
+
+/* argmax/argmin (docs/semantics.md, "Arg-reductions"): compiled against the
+ * interpreter on every dtype (integers in [-8, 8] tie often; the special
+ * inputs mix in NaN, infinities and signed zeros), with several variables,
+ * explicit ranges, nested in a larger expression, and under schedules that
+ * vectorize the pure loop or reorder, split and unroll the reduction loops
+ * (the position tie-break keeps the first index whatever the visiting order). */
+#define ARG_KERNELS                                                                                   \
+    "kernel arg<T>(x: T[N, K]) -> (a: i64[N], b: i64[N], c: i64, d: i32[K], e: i64[N]) {\n"            \
+    "  a[n] = argmax(x[n, k] for k);\n  b[n] = argmin(x[n, k] for k);\n"                              \
+    "  c = argmax(x[n, k] for n, k);\n  d[k] = i32(argmin(x[n, k] for n) + argmax(x[n, k] for n));\n" \
+    "  e[n] = argmax(x[n, k] for k in 1..K);\n}\n"
+static const Spec ARG_REDUCTIONS[] = {
+    {ARG_KERNELS, "arg", NUMBERS, NULL, 40, false},
+    {"kernel cols(x: f32[K, N]) -> y: i64[N] { y[i] = argmin(x[k, i] for k); }\n"
+     "schedule cols for cpu { y.vectorize(i, 8); }\n", "cols", {0}, NULL, 40, false},
+    {"kernel grid(x: i8[A, B, C]) -> y: i64[A] { y[a] = argmax(x[a, b, c] for b, c); }\n"
+     "schedule grid for cpu { y.reorder(a, c, b); y.split(b, 3, bo, bi); y.unroll(bi); y.parallel(a); }\n",
+     "grid", {0}, NULL, 20, false},
+    {"kernel hardmax(x: f32[N, D]) -> y: f32[N, D] {\n  m[n] = argmax(x[n, d] for d);\n"
+     "  y[n, d] = select(m[n] == d, 1.0, 0.0);\n}\n"
+     "schedule hardmax for cpu { m.compute_at(y, n); y.vectorize(d, 8); y.parallel(n); }\n",
+     "hardmax", {0}, NULL, 40, false},
+};
+
+Test(cpu_kernels, arg_reductions)
+{
+    for (size_t i = 0; i < sizeof ARG_REDUCTIONS / sizeof *ARG_REDUCTIONS; i++)
+        check(&ARG_REDUCTIONS[i]);
+}
+
+/* Integer scalars in output dims and indices, with the requires clause the
+ * prover assumes; sizes below k make the launch fail the same way on both. */
+#define PAD_POOL                                                                        \
+    "kernel pad1(x: f32[N], before: i64, after: i64) -> y: f32[before + N + after]\n"    \
+    "    requires before >= 0, after >= 0 {\n  y[i] = x[i - before] ?? 0.0;\n}\n"        \
+    "kernel pool(x: f32[H], k: i64, s: i64) -> (y: f32[(H - k) / s + 1], at: i64[(H - k) / s + 1])\n" \
+    "    requires k >= 1, s >= 1, H >= k {\n  y[i] = max(x[i * s + r] for r in 0..k);\n"  \
+    "  at[i] = argmax(x[i * s + r] for r in 0..k);\n}\n"
+static const Spec SCALAR_DIMS[] = {
+    {PAD_POOL, "pad1", {0}, "before=3,after=2", 100, false},
+    {PAD_POOL, "pad1", {0}, "before=0,after=17", 100, false},
+    {PAD_POOL, "pool", {0}, "k=3,s=2", 100, false},
+    {PAD_POOL, "pool", {0}, "k=1,s=1", 100, false},
+    {PAD_POOL, "pool", {0}, "k=2,s=5", 100, false},
+};
+
+Test(cpu_kernels, scalar_dims_and_requires)
+{
+    for (size_t i = 0; i < sizeof SCALAR_DIMS / sizeof *SCALAR_DIMS; i++)
+        check(&SCALAR_DIMS[i]);
+}
+
+/* Bulk copies (SK_COPY, made by cache_read / cache_write): a row memcpy
+ * when both sides have unit stride there, a strided element loop when not
+ * (the Fortran-order and padded layouts), tails of tiles by their extents;
+ * every dtype's memory form, bool and f16 included. */
+static const Spec BULK_COPIES[] = {
+    {"kernel twice<T>(x: T[M, N]) -> y: T[M, N] { y[i, j] = x[i, j] + x[i, j]; }\n"
+     "schedule twice for cpu { t = x.cache_read(local); }\n",
+     "twice", {DT_F32, DT_F64, DT_F16, DT_I8, DT_I64}, NULL, 40, false},
+    {"kernel flip(x: bool[M, N]) -> y: bool[M, N] { y[i, j] = !x[i, j]; }\n"
+     "schedule flip for cpu { t = y.cache_write(local); }\n",
+     "flip", {0}, NULL, 40, false},
+    {"kernel mm(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] { c[i, j] = sum(a[i, k] * b[k, j] for k); }\n"
+     "schedule mm for cpu {\n  c.tile(i, j, 8, 16, io, jo, ii, ji);\n  c.split(k, 8, ko, ki);\n"
+     "  c.reorder(io, jo, ko, ii, ki, ji);\n  pa = a.cache_read(local);\n  pa.compute_at(c, ko);\n"
+     "  pa.double_buffer();\n}\n",
+     "mm", {0}, NULL, 40, false},
+};
+
+Test(cpu_kernels, bulk_copies)
+{
+    for (size_t i = 0; i < sizeof BULK_COPIES / sizeof *BULK_COPIES; i++)
+        check(&BULK_COPIES[i]);
 }

@@ -160,3 +160,26 @@ Test(cpu_launch, misaligned_and_rank_generic_run_on_the_interpreter)
     tk_module_destroy(m);
     tk_context_destroy(ctx);
 }
+
+/* A violated `requires` is a launch error naming the kernel, the condition
+ * and the values, raised before output shapes are computed or code runs;
+ * the interpreter and compiled code say the same. */
+Test(cpu_launch, requires_is_checked_first)
+{
+    setenv("TK_CACHE", "0", 1);
+    const char *pool = "kernel pool(x: f32[H], k: i64, s: i64) -> y: f32[(H - k) / s + 1]\n"
+                       "    requires k >= 1, s >= 1 && H >= k {\n  y[i] = max(x[i * s + r] for r in 0..k);\n}\n";
+    float a[8] = {0}, y[8];
+    int64_t n2 = 2, n4 = 4;
+    DLTensor xt = vec(a, (DLDataType){kDLFloat, 32, 1}, &n4), yt = vec(y, (DLDataType){kDLFloat, 32, 1}, &n4);
+    const DLTensor *ins[3] = {&xt, NULL, NULL};
+    DLTensor *outs[1] = {&yt};
+    tk_scalar sc[3] = {{{0, 0, 0}, {0}}, {{kDLInt, 64, 1}, {.i = 1}}, {{kDLInt, 64, 1}, {.i = 0}}};
+    tk_args args = {ins, sc, outs};
+    same_error(pool, "pool", &args, "pool: requires s >= 1, but s = 0");
+    sc[1].value.i = 3, sc[2].value.i = 1;
+    xt.shape = &n2;
+    same_error(pool, "pool", &args, "pool: requires H >= k, but H = 2, k = 3");
+    sc[1].value.i = 0;
+    same_error(pool, "pool", &args, "pool: requires k >= 1, but k = 0");
+}

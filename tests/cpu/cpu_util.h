@@ -129,8 +129,8 @@ static inline void ten_fill(Ten *x, uint64_t *rng, bool special)
                 v.f = (float)v.f;
         } else if (x->t == DT_BOOL) {
             v.i = (int64_t)(r >> 63);
-        } else if (x->t == DT_U8) {
-            v.i = (int64_t)((r >> 32) % (special ? 256 : 17));
+        } else if (dtype_is_unsigned(x->t)) { /* special: any value, the maximum included */
+            v.i = special ? val_wrap(x->t, (r & 8) ? -1 : (int64_t)(r >> 8)) : (int64_t)((r >> 32) % 17);
         } else {
             v.i = (int64_t)((r >> 32) % 17) - 8;
             if (special && (r & 3) == 0)

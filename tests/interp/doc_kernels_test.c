@@ -203,6 +203,35 @@ static void rowsum(Ten **in, Ten **out)
     }
 }
 
+static void scale_by(Ten **in, Ten **out)
+{
+    float s = (float)ten_get(in[1], NULL), t = 0;
+    for (int64_t i = 0; i < N0(in[0]); i++) {
+        S1(out[0], i, G1(in[0], i) * s);
+        t += G1(in[0], i) * s;
+    }
+    ten_set(out[1], NULL, t);
+}
+
+static void float_sign(Ten **in, Ten **out)
+{
+    for (int64_t i = 0; i < N0(in[0]); i++) {
+        float x = G1(in[0], i);
+        uint32_t u;
+        memcpy(&u, &x, 4);
+        S1(out[0], i, (double)(u >> 31));
+        S1(out[1], i, (double)(u & 0x7fffffffu));
+    }
+}
+
+static void clip_nan(Ten **in, Ten **out)
+{
+    for (int64_t i = 0; i < N0(in[0]); i++) {
+        double x = AT1(in[0], i);
+        S1(out[0], i, isnan(x) ? -INFINITY : trunc(fmod(x, 360.0)));
+    }
+}
+
 static void gelu_rows(Ten **in, Ten **out)
 {
     for (int64_t n = 0; n < N0(in[0]); n++)
@@ -212,14 +241,128 @@ static void gelu_rows(Ten **in, Ten **out)
         }
 }
 
+/* docs/language.md section 6: indices the checker proves without `??` */
+static void concat(Ten **in, Ten **out)
+{
+    int64_t A = N0(in[0]);
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, i < A ? G1(in[0], i) : G1(in[1], i - A));
+}
+
+static void tile(Ten **in, Ten **out)
+{
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, G1(in[0], i % N0(in[0])));
+}
+
+static void flatten(Ten **in, Ten **out)
+{
+    int64_t W = N1(in[0]);
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, G2(in[0], i / W, i % W));
+}
+
+#define S3(x, i, j, k, v) ten_set((x), (int64_t[]){(i), (j), (k)}, (v))
+
+static void upsample(Ten **in, Ten **out)
+{
+    int64_t S = N0(in[1]);
+    for (int64_t c = 0; c < N0(out[0]); c++)
+        for (int64_t h = 0; h < N1(out[0]); h++)
+            for (int64_t w = 0; w < out[0]->shape[2]; w++)
+                S3(out[0], c, h, w, AT3(in[0], c, h / S, w / S));
+}
+
+static void space_to_depth(Ten **in, Ten **out)
+{
+    for (int64_t c2 = 0; c2 < N0(out[0]); c2++)
+        for (int64_t h = 0; h < N1(out[0]); h++)
+            for (int64_t w = 0; w < out[0]->shape[2]; w++)
+                S3(out[0], c2, h, w, AT3(in[0], c2 / 4, h * 2 + c2 % 4 / 2, w * 2 + c2 % 2));
+}
+
+static void mirror(Ten **in, Ten **out)
+{
+    int64_t n = N0(in[0]);
+    for (int64_t i = 0; i < n; i++)
+        S1(out[0], i, G1(in[0], n - 1 - i));
+}
+
+/* argmax/argmin: the first extreme value (no NaN in these inputs). */
+static int64_t first_best(Ten *x, int64_t n0, int64_t len, int64_t step, bool is_max)
+{
+    int64_t best = 0;
+    for (int64_t i = 1; i < len; i++) {
+        float v = G1(x, n0 + i * step), b = G1(x, n0 + best * step);
+        if (is_max ? v > b : v < b)
+            best = i;
+    }
+    return best;
+}
+
+static void hardmax(Ten **in, Ten **out)
+{
+    for (int64_t n = 0; n < N0(in[0]); n++) {
+        int64_t best = 0;
+        for (int64_t d = 1; d < N1(in[0]); d++)
+            if (G2(in[0], n, d) > G2(in[0], n, best))
+                best = d;
+        for (int64_t d = 0; d < N1(in[0]); d++)
+            S2(out[0], n, d, d == best ? 1.0f : 0.0f);
+    }
+}
+
+static void argmin2d(Ten **in, Ten **out)
+{
+    int64_t H = N1(in[0]), W = in[0]->shape[2];
+    for (int64_t b = 0; b < N0(in[0]); b++) {
+        int64_t best = 0;
+        for (int64_t e = 1; e < H * W; e++)
+            if (AT3(in[0], b, e / W, e % W) < AT3(in[0], b, best / W, best % W))
+                best = e;
+        S1(out[0], b, (double)best);
+    }
+}
+
+static void pad1(Ten **in, Ten **out) /* before = 2, after = 3 */
+{
+    for (int64_t i = 0; i < N0(out[0]); i++)
+        S1(out[0], i, i >= 2 && i < 2 + N0(in[0]) ? G1(in[0], i - 2) : 0.0f);
+}
+
+static void pool(Ten **in, Ten **out) /* k = 3, s = 2 */
+{
+    for (int64_t i = 0; i < N0(out[0]); i++) {
+        int64_t at = first_best(in[0], i * 2, 3, 1, true);
+        S1(out[0], i, G1(in[0], i * 2 + at));
+        S1(out[1], i, (double)at);
+    }
+}
+
 #define F32 DT_F32
 static const Spec SPECS[] = {
+    {"concat", {{"a", F32, 1, {7}}, {"b", F32, 1, {13}}}, "", {{"y", F32, 1, {20}}}, concat},
+    {"tile", {{"x", F32, 1, {7}}, {"r", F32, 1, {3}}}, "", {{"y", F32, 1, {21}}}, tile},
+    {"flatten", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 1, {91}}}, flatten},
+    {"upsample", {{"x", F32, 3, {2, 3, 5}}, {"s", F32, 1, {3}}}, "", {{"y", F32, 3, {2, 9, 15}}}, upsample},
+    {"space_to_depth", {{"x", F32, 3, {3, 7, 5}}}, "", {{"y", F32, 3, {12, 3, 2}}}, space_to_depth},
+    {"mirror", {{"x", F32, 1, {31}}}, "", {{"y", F32, 1, {31}}}, mirror},
+    {"hardmax", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {7, 13}}}, hardmax},
+    {"argmin2d", {{"x", F32, 3, {3, 5, 7}}}, "", {{"at", DT_I64, 1, {3}}}, argmin2d},
+    {"pad1", {{"x", F32, 1, {13}}}, "--scalar before=2 --scalar after=3", {{"y", F32, 1, {18}}}, pad1},
+    {"pool", {{"x", F32, 1, {13}}}, "--scalar k=3 --scalar s=2", {{"y", F32, 1, {6}}, {"at", DT_I64, 1, {6}}},
+     pool},
     {"softmax", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {7, 13}}}, softmax},
     {"layernorm", {{"x", F32, 2, {7, 13}}, {"g", F32, 1, {13}}, {"b", F32, 1, {13}}}, "--scalar eps=1e-5",
      {{"y", F32, 2, {7, 13}}, {"mean", F32, 1, {7}}, {"rstd", F32, 1, {7}}}, layernorm},
     {"bias_relu", {{"x", F32, 2, {7, 13}}, {"b", F32, 1, {13}}}, "", {{"y", F32, 2, {7, 13}}}, bias_relu},
     {"mix", {{"a", DT_F16, 1, {31}}, {"b", F32, 1, {31}}}, "", {{"y", F32, 1, {31}}}, mix},
     {"threshold", {{"x", F32, 1, {31}}}, "--scalar t=0.3", {{"y", F32, 1, {31}}}, threshold},
+    {"scale_by", {{"x", F32, 1, {31}}, {"s", F32, 0, {0}}}, "", {{"y", F32, 1, {31}}, {"total", F32, 0, {0}}},
+     scale_by},
+    {"clip_nan", {{"x", DT_F64, 1, {31}}}, "", {{"y", DT_F64, 1, {31}}}, clip_nan},
+    {"float_sign", {{"x", F32, 1, {31}}}, "", {{"neg", DT_BOOL, 1, {31}}, {"magnitude", DT_U32, 1, {31}}},
+     float_sign},
     {"pool2x2", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {3, 6}}}, pool2x2},
     {"valid_conv1d", {{"x", F32, 1, {31}}, {"w", F32, 1, {5}}}, "", {{"y", F32, 1, {27}}}, valid_conv1d},
     {"transpose", {{"x", F32, 2, {7, 13}}}, "", {{"y", F32, 2, {13, 7}}}, transpose},

@@ -76,6 +76,9 @@ static inline double ten_get(const Ten *x, const int64_t *idx)
     case DT_I64: { int64_t v; memcpy(&v, p, 8); return (double)v; }
     case DT_I16: { int16_t v; memcpy(&v, p, 2); return v; }
     case DT_I8: return *(int8_t *)p;
+    case DT_U16: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case DT_U32: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case DT_U64: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
     default: return *(uint8_t *)p;
     }
 }
@@ -92,6 +95,9 @@ static inline void ten_set(Ten *x, const int64_t *idx, double v)
     case DT_I64: { int64_t i = (int64_t)v; memcpy(p, &i, 8); break; }
     case DT_I16: { int16_t i = (int16_t)v; memcpy(p, &i, 2); break; }
     case DT_I8: *(int8_t *)p = (int8_t)v; break;
+    case DT_U16: { uint16_t i = (uint16_t)v; memcpy(p, &i, 2); break; }
+    case DT_U32: { uint32_t i = (uint32_t)v; memcpy(p, &i, 4); break; }
+    case DT_U64: { uint64_t i = (uint64_t)v; memcpy(p, &i, 8); break; }
     default: *(uint8_t *)p = (uint8_t)v; break;
     }
 }
@@ -132,7 +138,7 @@ static inline void ten_fill(Ten *x, uint64_t seed)
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
         uint32_t r = (uint32_t)(s >> 33);
         double v = dtype_is_float(x->t) ? (double)r / 2147483648.0 * 2.0 - 1.0
-                   : x->t == DT_U8 || x->t == DT_BOOL ? (double)(r % (x->t == DT_BOOL ? 2 : 17))
+                   : dtype_is_unsigned(x->t) || x->t == DT_BOOL ? (double)(r % (x->t == DT_BOOL ? 2 : 17))
                    : (double)((int)(r % 17) - 8);
         ten_set(x, idx, v);
     } while (ten_next(x, idx));

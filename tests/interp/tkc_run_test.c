@@ -113,6 +113,57 @@ Test(tkc_run, print_and_scalars_and_implicit_kernel)
     free(src), free(in);
 }
 
+/* A 0-d tensor parameter from a 0-d .npy (shape ()), on both targets; a 0-d
+ * output written as a 0-d .npy; a 1-d file where a 0-d tensor is declared. */
+Test(tkc_run, zero_dim_npy_in_and_out)
+{
+    const char *src_text = "kernel shift(x: f32[N], s: f32[]) -> (y: f32[N], m: f32[]) {\n"
+                           "    y[i] = x[i] - s;\n    m = max(x[i] for i) - s;\n}\n";
+    char *src = write_temp_file(src_text, strlen(src_text), ".tk");
+    float x[3] = {1, -2, 4.5f}, sv = 0.5f;
+    char *in = write_npy(DT_F32, 1, (int64_t[]){3}, x), *s0 = write_npy(DT_F32, 0, NULL, &sv);
+    char *s1 = write_npy(DT_F32, 1, (int64_t[]){1}, &sv), *out = tmp_path(".npy"), *log;
+    for (int t = 0; t < 2; t++) {
+        int st = tkc(&log, "%s --in x=%s --in s=%s --out m=%s --print --target %s", src, in, s0, out,
+                     t ? "cpu" : "interp");
+        cr_assert_eq(st, 0, "%s", log);
+        cr_assert_str_eq(log, "y: f32[3]\n[0.5, -2.5, 4]\nm: f32\n4\n");
+        free(log);
+        NpyArray m;
+        char err[256];
+        cr_assert(npy_read_as(out, DT_F32, &m, err, sizeof err), "%s", err);
+        cr_assert_eq(m.ndim, 0);
+        cr_assert_eq(*(float *)m.data, 4.0f);
+        npy_free(&m);
+    }
+    expect_fail("tkc: error: shift: s has rank 1, expected 0 (f32[])\n", "%s --in x=%s --in s=%s", src, in, s1);
+    remove(src), remove(in), remove(s0), remove(s1), remove(out);
+    free(src), free(in), free(s0), free(s1), free(out);
+}
+
+/* Unsigned scalars up to u64's maximum (beyond i64's), and out-of-range ones. */
+Test(tkc_run, unsigned_scalars)
+{
+    const char *src_text = "kernel k(x: u64[N], m: u64, s: u16) -> (y: u64[N], z: u16) {\n"
+                           "    y[i] = x[i] ^ m;\n    z = s >> 1;\n}\n";
+    char *src = write_temp_file(src_text, strlen(src_text), ".tk");
+    uint64_t x[2] = {0, 18446744073709551614u};
+    char *in = write_npy(DT_U64, 1, (int64_t[]){2}, x), *log;
+    for (int t = 0; t < 2; t++) {
+        int st = tkc(&log, "%s --in x=%s --scalar m=18446744073709551615 --scalar s=65535 --print --target %s", src,
+                     in, t ? "cpu" : "interp");
+        cr_assert_eq(st, 0, "%s", log);
+        cr_assert_str_eq(log, "y: u64[2]\n[18446744073709551615, 1]\nz: u16\n32767\n");
+        free(log);
+    }
+    expect_fail("tkc: error: run: --scalar m=-1: -1 is out of range for u64\n",
+                "%s --in x=%s --scalar m=-1 --scalar s=1%s", src, in, "");
+    expect_fail("tkc: error: run: --scalar s=65536: 65536 is out of range for u16\n",
+                "%s --in x=%s --scalar m=1 --scalar s=65536%s", src, in, "");
+    remove(src), remove(in);
+    free(src), free(in);
+}
+
 Test(tkc_run, random_is_seeded)
 {
     char *src = write_temp_file(SOFTMAX, strlen(SOFTMAX), ".tk");
@@ -191,4 +242,30 @@ Test(tkc_run, bad_arguments)
     char *files[] = {src, sm, a4, a3, i4, m22, junk, bsrc};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         remove(files[i]), free(files[i]);
+}
+
+/* Output shapes computed from integer scalars (--scalar), argmax, and a
+ * violated `requires` reported before anything runs, on both targets. */
+Test(tkc_run, scalar_shapes_and_requires)
+{
+    const char *src_text = "kernel pool(x: f32[H], k: i64, s: i64) -> (y: f32[(H - k) / s + 1], "
+                           "at: i64[(H - k) / s + 1])\n    requires k >= 1, s >= 1, H >= k {\n"
+                           "    y[i] = max(x[i * s + r] for r in 0..k);\n"
+                           "    at[i] = argmax(x[i * s + r] for r in 0..k);\n}\n";
+    char *src = write_temp_file(src_text, strlen(src_text), ".tk");
+    float x[7] = {1, 3, 3, -2, 5, 0, 5};
+    char *in = write_npy(DT_F32, 1, (int64_t[]){7}, x), *log;
+    for (int t = 0; t < 2; t++) {
+        const char *target = t ? "cpu" : "interp";
+        int st = tkc(&log, "%s --in x=%s --scalar k=3 --scalar s=2 --print --target %s", src, in, target);
+        cr_assert_eq(st, 0, "%s", log);
+        cr_assert_str_eq(log, "y: f32[3]\n[3, 5, 5]\nat: i64[3]\n[1, 2, 0]\n");
+        free(log);
+        expect_fail("tkc: error: pool: requires s >= 1, but s = 0\n", "%s --in x=%s --scalar k=3 --scalar s=0 "
+                    "--target %s", src, in, target);
+        expect_fail("tkc: error: pool: requires H >= k, but H = 7, k = 8\n", "%s --in x=%s --scalar k=8 "
+                    "--scalar s=1 --target %s", src, in, target);
+    }
+    remove(src), remove(in);
+    free(src), free(in);
 }

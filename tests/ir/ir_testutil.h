@@ -44,7 +44,7 @@ static inline Func *irt_lower_key(IrTest *t, const char *name, DType tparam)
     AstKernel *k = irt_kernel(t, name);
     cr_assert_not_null(k, "no kernel %s", name);
     Compiled out;
-    Func *f = test_compile(&t->ctx, k->info, (Pipeline){.key = {tparam}, .no_schedule = true}, &out);
+    Func *f = test_compile(&t->ctx, k->info, (Pipeline){.target = test_cpu_without_passes(), .key = {tparam}, .no_schedule = true}, &out);
     t->ir = out.ir;
     if (!f)
         diag_render(&t->ctx.diags, stderr);

@@ -286,3 +286,26 @@ Test(lower, launch_checks_become_asserts)
     cr_expect(strstr(err, "assert failed"), "%s", err);
     ctx_free(&t.ctx);
 }
+
+/* A load that sema proved inside only under a select's condition reads
+ * nothing when the other side is chosen: the backends compute both sides. */
+Test(lower, loads_guarded_by_a_select_are_predicated)
+{
+    IrTest t;
+    cr_assert(irt_load(&t, "kernel concat(a: f32[A], b: f32[B]) -> y: f32[A + B] {\n"
+                           "    y[i] = select(i < A, a[i], b[i - A]) + (a[0] ?? 0.0);\n"
+                           "}\n"
+                           "kernel plain(x: f32[N]) -> y: f32[N] { y[i] = select(i < 3, x[i], 0.0); }\n"));
+    Func *f = irt_lower(&t, "concat");
+    char *text = irt_print(&t, f);
+    cr_expect(strstr(text, "a[i] if i < A"), "%s", text);
+    cr_expect(strstr(text, "b[i - A] if !(i < A)"), "%s", text);
+    double a[3] = {1, 2, 3}, b[2] = {4, 5}, y[5];
+    int64_t s3[1] = {3}, s2[1] = {2}, s5[1] = {5};
+    run(f, (IrEvalArg[]){{a, s3}, {b, s2}, {y, s5}});
+    for (int i = 0; i < 5; i++)
+        cr_expect_eq(y[i], (i < 3 ? a[i] : b[i - 3]) + 1, "y[%d] = %g", i, y[i]);
+    text = irt_print(&t, irt_lower(&t, "plain"));
+    cr_expect(strstr(text, "x[i]") && !strstr(text, "x[i] if"), "only needed loads are predicated: %s", text);
+    ctx_free(&t.ctx);
+}

@@ -1,6 +1,7 @@
 /* The lexer: every token kind, spans, values, and each lexical error with its
  * exact rendered message. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,20 @@ Test(lex, punctuation)
           TK_IDENT, TK_DEFAULT, TK_IDENT, TK_AND, TK_IDENT, TK_OR, TK_NOT, TK_IDENT);
     KINDS("x[...]....", TK_IDENT, TK_LBRACKET, TK_ELLIPSIS, TK_RBRACKET, TK_ELLIPSIS, TK_DOT);
     KINDS("a--b", TK_IDENT, TK_MINUS, TK_MINUS, TK_IDENT);
+    KINDS("& | ^ ~ << >> a&&b&c a<<=b>>c",
+          TK_AMP, TK_PIPE, TK_CARET, TK_TILDE, TK_SHL, TK_SHR, TK_IDENT, TK_AND, TK_IDENT, TK_AMP, TK_IDENT,
+          TK_IDENT, TK_SHL, TK_ASSIGN, TK_IDENT, TK_SHR, TK_IDENT);
+    KINDS("bitcast<u32>(x) bitcasts", TK_BITCAST, TK_LT, TK_IDENT, TK_GT, TK_LPAREN, TK_IDENT, TK_RPAREN, TK_IDENT);
+}
+
+/* inf and nan are float literals (so they cannot name anything); infinity is a name. */
+Test(lex, inf_and_nan_literals)
+{
+    KINDS("inf nan -inf infinity nanx", TK_FLOAT, TK_FLOAT, TK_MINUS, TK_FLOAT, TK_IDENT, TK_IDENT);
+    Lexed *l = lex_str("inf nan");
+    cr_assert(isinf(l->t[0].fval) && l->t[0].fval > 0);
+    cr_assert(isnan(l->t[1].fval));
+    done(l);
 }
 
 Test(lex, numbers)
@@ -185,15 +200,15 @@ Test(lex, invalid_characters)
                  "t.tk:1:3: error: invalid character '@'\n"
                  "    a @ b\n"
                  "      ^\n");
-    expect_error("x = y ? z & w | v;", 18,
+    expect_error("x = y ? z $ w # v;", 18,
                  "t.tk:1:7: error: invalid character '?'\n"
-                 "    x = y ? z & w | v;\n"
+                 "    x = y ? z $ w # v;\n"
                  "          ^\n"
-                 "t.tk:1:11: error: invalid character '&'\n"
-                 "    x = y ? z & w | v;\n"
+                 "t.tk:1:11: error: invalid character '$'\n"
+                 "    x = y ? z $ w # v;\n"
                  "              ^\n"
-                 "t.tk:1:15: error: invalid character '|'\n"
-                 "    x = y ? z & w | v;\n"
+                 "t.tk:1:15: error: invalid character '#'\n"
+                 "    x = y ? z $ w # v;\n"
                  "                  ^\n");
     expect_error("a\x01z", 3,
                  "t.tk:1:2: error: invalid character '\\x01'\n"
@@ -329,6 +344,6 @@ Test(lex, kind_names)
     cr_assert_str_eq(lex_kind_name(TK_SEMI), "';'");
     cr_assert_str_eq(lex_kind_name(TK_IDENT), "identifier");
     cr_assert_str_eq(lex_kind_name(TK_DEFAULT), "'?\?'");
-    for (int k = 1; k <= TK_NOT; k++)
+    for (int k = 1; k <= TK_REQUIRES; k++)
         cr_assert_str_neq(lex_kind_name(k), "token", "kind %d has no name", k);
 }

@@ -96,24 +96,23 @@ static const Rule rules[] = {
      "kernel k(x: f32[N], a: f32) -> y: f32[N] { y[i] = a[i] * x[i]; }", "'a' is a scalar, not a tensor"},
     {"scalar index offsets are checked at launch", "kernel k(x: f32[N], o: i32) -> y: f32[N] { y[i] = x[i + i64(o)]; }",
      "kernel k(x: f32[N], o: f32) -> y: f32[N] { y[i] = x[i + o]; }", "mismatched types for '+': i64 and f32"},
-    {"schedule stage", K1 "y[i] = x[i]; } schedule k for cpu { y.parallel(i); }",
-     K1 "y[i] = x[i]; } schedule k for cpu { q.parallel(i); }", "'q' is not a stage of kernel 'k'"},
-    {"schedule loop", K1 "y[i] = x[i]; } schedule k for cpu { y.split(i, 8, io, ii).vectorize(ii); }",
-     K1 "y[i] = x[i]; } schedule k for cpu { y.split(i, 8, io, ii); y.vectorize(i); }",
-     "loop 'i' of 'y' no longer exists: it was split"},
-    {"schedule factor", K1 "y[i] = x[i]; } schedule k for cpu { y.split(i, auto, io, ii); }",
-     K1 "y[i] = x[i]; } schedule k for cpu { y.split(i, -4, io, ii); }", "a factor is a positive integer literal"},
-    {"schedule reduction loops", K2 "y[n] = sum(x[n, d] for d); } schedule k for cpu { y.parallel(n); }",
-     K2 "y[n] = sum(x[n, d] for d); } schedule k for cpu { y.vectorize(d); }", "cannot vectorize reduction loop 'd'"},
-    {"schedule compute_at", K2 "s[n] = sum(x[n, d] for d); y[n] = s[n]; } schedule k for cpu { s.compute_at(y, n); }",
-     K2 "s[n] = sum(x[n, d] for d); y[n] = s[n]; } schedule k for cpu { s.compute_at(y, d); }",
-     "'d' is not a loop of 'y'"},
-    {"schedule arguments", K1 "y[i] = x[i]; } schedule k for cpu { y.unroll(i, 4); }",
-     K1 "y[i] = x[i]; } schedule k for cpu { y.unroll(i, 4, 2); }", "unroll takes 1 or more arguments, but 3 were given"},
-    {"schedule rfactor", K2 "y[n] = sum(x[n, d] for d); } schedule k for cpu { f = y.rfactor(d, df); f.vectorize(df); }",
-     K2 "y[n] = sum(x[n, d] for d); } schedule k for cpu { f = y.rfactor(n, nf); }", "rfactor needs a reduction loop"},
     {"schedule specialize", K1 "y[i] = x[i]; } schedule k for cpu { specialize(N % 16 == 0) { y.vectorize(i, 16); } }",
      K1 "y[i] = x[i]; } schedule k for cpu { specialize(N) { y.vectorize(i, 16); } }", "condition of specialize must be bool"},
+    {"select condition guards its side",
+     "kernel k(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, a[i], b[i - A]); }",
+     "kernel k(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, b[i - A], a[i]); }",
+     "b[i - A] may read outside 'b'"},
+    {"select condition joined with &&",
+     K1 "y[i] = select(i >= 1 && i < N, x[i - 1], 0.0); }", K1 "y[i] = select(i >= 1 || i < N, x[i - 1], 0.0); }",
+     "x[i - 1] may read outside 'x'"},
+    {"modulo by a dim", "kernel k(x: f32[N], r: f32[R]) -> y: f32[R * N] { y[i] = x[i % N]; }",
+     "kernel k(x: f32[N], r: f32[R]) -> y: f32[R] { y[i] = x[i % N]; }", "may read outside 'x' when N is 0"},
+    {"quotient by a dim", "kernel k(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / W, i % W]; }",
+     "kernel k(x: f32[H, W]) -> y: f32[H * W] { y[i] = x[i / H, i % W]; }", "may read outside 'x'"},
+    {"&& and || guard their right side", K1 "y[i] = select(i >= 1 && x[i - 1] > 0.0, 1.0, 0.0); }",
+     K1 "y[i] = select(i >= 1 || x[i - 1] > 0.0, 1.0, 0.0); }", "x[i - 1] may read outside 'x'"},
+    {"abs of an index", K1 "y[i] = x[abs(N - 1 - i)]; }", K1 "y[i] = x[abs(N - i)]; }",
+     "index 0 ('abs(N - i)') ranges over [1, N]"},
 };
 
 Test(sema, every_rule_accepts_and_rejects)
@@ -175,6 +174,21 @@ Test(sema, output_shapes_are_symbolic)
     KernelInfo *k = kernel_info(&c, "kernel p(x: f32[H, W]) -> y: f32[H / 2, W - 2] { y[i, j] = x[2 * i, j + 2]; }", "p");
     cr_assert_str_eq(sym_str(&c.arena, k->outputs.v[0].shape[0]), "H / 2");
     cr_assert_str_eq(sym_str(&c.arena, k->outputs.v[0].shape[1]), "W - 2");
+    ctx_free(&c);
+}
+
+/* Only the loads that need a select's condition are predicated on it. */
+Test(sema, accesses_proved_by_a_condition_are_guarded)
+{
+    Ctx c;
+    KernelInfo *k = kernel_info(&c,
+        "kernel k(a: f32[A], b: f32[B]) -> y: f32[A + B] { y[i] = select(i < A, a[i], b[i - A]); }", "k");
+    AstExpr *sel = k->stages.v[0].stmt->value;
+    cr_assert(sel->u.call.args.v[1]->u.access.guarded);
+    cr_assert(sel->u.call.args.v[2]->u.access.guarded);
+    ctx_free(&c);
+    k = kernel_info(&c, "kernel k(x: f32[N]) -> y: f32[N] { y[i] = select(i < 3, x[i], 0.0); }", "k");
+    cr_assert_not(k->stages.v[0].stmt->value->u.call.args.v[1]->u.access.guarded);
     ctx_free(&c);
 }
 

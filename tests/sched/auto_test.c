@@ -85,7 +85,7 @@ static bool load_auto(SchedCase *t, const char *src, const char *kernel, uint32_
         *err = strdup("no such kernel");
         return false;
     }
-    Target cpu = *target_find("cpu");
+    Target cpu = *test_cpu_without_passes();
     cpu.vector_bits = vector_bits ? vector_bits : 256;
     Compiled out;
     t->f = test_compile(&t->ctx, t->k, (Pipeline){.target = &cpu, .key = {DT_ERROR}, .auto_schedule = true}, &out);

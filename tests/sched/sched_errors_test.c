@@ -1,5 +1,6 @@
-/* Schedule errors that need the loop IR (sema reports the name and arity
- * errors): exact messages at the directive, with notes where they help. */
+/* Schedule errors that need the loop IR (the checker, compiler/sched/check.c,
+ * reports the name, kind and arity errors; sched_check_test.c): exact
+ * messages at the directive, with notes where they help. */
 #include "tests/sched/sched_util.h"
 
 
@@ -60,9 +61,9 @@ Test(errors, fuse_not_adjacent)
                           "cannot fuse 'j' with 'i': 'i' is not the only statement directly inside 'j'");
 }
 
-Test(errors, sema_already_reports)
+Test(errors, loop_arguments)
 {
-    /* reported by sema, with the location of the primitive; not duplicated here */
+    /* loops resolve against the loop table as the earlier directives left it */
     expect_schedule_error(MATMUL "schedule matmul for cpu { c.vectorize(k); }", "matmul",
                           "cannot vectorize reduction loop 'k' of 'c'");
     expect_schedule_error(MATMUL "schedule matmul for cpu { c.parallel(k); }", "matmul",
@@ -88,7 +89,6 @@ Test(errors, double_buffer_misuse)
 
 Test(errors, rfactor_misuse)
 {
-    /* sema reports rfactor of a pure loop; the scheduler reports the rest */
     expect_schedule_error(MATMUL "schedule matmul for cpu { cf = c.rfactor(j, jf); }", "matmul",
                           "rfactor needs a reduction loop, and 'j' is not one");
     expect_schedule_error(MATMUL "schedule matmul for cpu { c.reorder(k, j); cf = c.rfactor(k, kf); }", "matmul",
@@ -112,4 +112,15 @@ Test(errors, cache_misuse)
                           "softmax", "cannot cache_write 's': it is not computed at the root");
     expect_schedule_error(SOFTMAX "schedule softmax for cpu { xs = x.cache_read(local); xs.compute_at(y, d); }",
                           "softmax", "cannot compute 'xs' at loop 'd': the loop does not read 'x'");
+}
+
+Test(errors, rfactor_of_an_arg_reduction)
+{
+    expect_schedule_error("kernel am(x: f32[N]) -> y: i64 { y = argmax(x[k] for k); }\n"
+                          "schedule am for cpu { r = y.rfactor(k, kf); }",
+                          "am", "cannot rfactor loop 'k' of 'y': it is the loop of an argmax, which cannot be "
+                          "split (its result is the first index of the extreme value)");
+    expect_schedule_error("kernel am(x: f32[N]) -> y: i64 { y = argmin(x[k] for k); }\n"
+                          "schedule am for cpu { y.vectorize(k); }",
+                          "am", "cannot vectorize reduction loop 'k' of 'y'");
 }

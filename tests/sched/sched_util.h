@@ -80,7 +80,7 @@ static inline bool sched_case_load(SchedCase *t, const char *src, const char *ke
         return false;
     }
     Compiled out;
-    t->f = test_compile(&t->ctx, t->k, (Pipeline){.key = {DT_ERROR}}, &out);
+    t->f = test_compile(&t->ctx, t->k, (Pipeline){.target = test_cpu_without_passes(), .key = {DT_ERROR}}, &out);
     t->trace = out.trace;
     if (!t->f) {
         *err = sched_diags(&t->ctx);

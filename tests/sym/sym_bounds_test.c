@@ -97,7 +97,8 @@ Test(bounds, div_mod_min_max)
     Sym *r = loop("r", K(0), K(2));
     UB(sym_mod(c, r, K(8)), "2"); /* the modulo is the identity on [0, 2] */
     LB(sym_mod(c, sym_addi(c, r, 1), K(8)), "1");
-    cr_assert_null(sym_upper_bound(c, sym_mod(c, i, M))); /* M >= 1 is not known */
+    /* M may be 0, and i % 0 == 0: the bound covers that case */
+    UB(sym_mod(c, i, M), "min(N - 1, max(M - 1, 0))");
     Sym *P = sym_var(c, "P");
     sym_set_range(c, P, K(1), NULL);
     UB(sym_mod(c, i, P), "min(N, P) - 1");
@@ -137,7 +138,7 @@ Test(bounds, symbolic_divisor_uses_the_smallest_positive_divisor)
     sym_set_range(c, P, K(1), NULL);
     Sym *r = loop("r", K(0), sym_addi(c, N, -1));
     UB(sym_div(c, r, P), "(N - 1) / P");
-    LB(sym_div(c, r, P), "0 / P"); /* not folded, but sound */
+    LB(sym_div(c, r, P), "0"); /* 0 / P folds: 0 for every P, P = 0 included */
 }
 
 static int64_t val(void *ud, const Sym *v)
@@ -154,9 +155,11 @@ Test(bounds, eval)
     cr_assert(ok);
     cr_assert_eq(sym_eval(sym_mod(c, sym_neg(c, N), K(8)), val, &n, &ok), 6);
     cr_assert_eq(sym_eval(sym_min(c, N, K(3)), val, &n, &ok), 3);
-    n = 0;
-    sym_eval(sym_div(c, K(1), N), val, &n, &ok);
-    cr_assert_not(ok);
+    n = 0; /* division and modulo by zero give 0, as in the language */
+    cr_assert_eq(sym_eval(sym_div(c, K(1), N), val, &n, &ok), 0);
+    cr_assert(ok);
+    cr_assert_eq(sym_eval(sym_mod(c, K(7), N), val, &n, &ok), 0);
+    cr_assert(ok);
     n = INT64_MAX;
     sym_eval(sym_addi(c, N, 1), val, &n, &ok);
     cr_assert_not(ok);

@@ -248,3 +248,75 @@ Test(prove, large_inputs_give_up_quickly)
     }
     cr_assert(sym_prove_ge(c, sym_max(c, m, v[0]), v[0]));
 }
+
+/* Division and modulo by a dim that may be 0 (x % 0 == 0): the prover
+ * splits on B == 0 and B >= 1, and multiplies a quotient's bound through
+ * by its divisor. These are the indices of tile, flatten and space-to-depth. */
+Test(prove, symbolic_divisors)
+{
+    Sym *R = dim("R", 0), *B = dim("B", 0), *N = dim("N", 0);
+    /* tile: y: f32[R * B], y[i] = x[i % B] */
+    Sym *i = loop("i", K(0), sub(mul(R, B), K(1)));
+    cr_assert(sym_prove_ge(c, md(i, B), K(0)));
+    cr_assert(sym_prove_le(c, md(i, B), sub(B, K(1))));
+    cr_assert_not(sym_prove_le(c, md(i, B), sub(B, K(2))));
+    /* y: f32[N], y[k] = x[k % B]: with B == 0 and N >= 1 the index is 0 */
+    Sym *k = loop("k", K(0), sub(N, K(1)));
+    cr_assert_not(sym_prove_le(c, md(k, B), sub(B, K(1))));
+    cr_assert(sym_prove_le(c, md(k, B), B)); /* 0 <= B when B == 0 */
+    cr_assert(sym_prove_ge(c, dv(k, B), K(0)));
+    cr_assert(sym_prove_le(c, dv(k, B), k));
+    /* flatten: y: f32[H * W], y[f] = x[f / W, f % W] */
+    Sym *H = dim("H", 0), *W = dim("W", 0);
+    Sym *f = loop("f", K(0), sub(mul(H, W), K(1)));
+    cr_assert(sym_prove_le(c, dv(f, W), sub(H, K(1))));
+    cr_assert(sym_prove_ge(c, dv(f, W), K(0)));
+    cr_assert(sym_prove_le(c, md(f, W), sub(W, K(1))));
+    cr_assert_not(sym_prove_le(c, dv(f, W), sub(H, K(2))));
+    cr_assert_not(sym_prove_le(c, dv(f, H), sub(H, K(1)))); /* H = 1, W = 3, f = 2 */
+    /* unflatten: y: f32[H, W], y[h, w] = x[h * W + w] */
+    Sym *h = loop("h", K(0), sub(H, K(1))), *w = loop("w", K(0), sub(W, K(1)));
+    cr_assert(sym_prove_le(c, add(mul(h, W), w), sub(mul(H, W), K(1))));
+}
+
+Test(prove, space_to_depth)
+{
+    /* y: f32[C * S * S, H, W], x: f32[C, H * S, W * S]:
+     * y[c2, h, w] = x[c2 % C, h * S + c2 / C / S, w * S + c2 / C % S] */
+    Sym *C = dim("C", 0), *S = dim("S", 0), *H = dim("H", 0);
+    Sym *c2 = loop("c2", K(0), sub(mul(mul(C, S), S), K(1)));
+    Sym *h = loop("h", K(0), sub(H, K(1)));
+    Sym *q = dv(c2, C);
+    cr_assert(sym_prove_le(c, md(c2, C), sub(C, K(1))));
+    cr_assert(sym_prove_le(c, dv(q, S), sub(S, K(1))));
+    cr_assert(sym_prove_le(c, md(q, S), sub(S, K(1))));
+    cr_assert(sym_prove_le(c, add(mul(h, S), dv(q, S)), sub(mul(H, S), K(1))));
+    cr_assert(sym_prove_ge(c, add(mul(h, S), dv(q, S)), K(0)));
+    cr_assert_not(sym_prove_le(c, add(mul(h, S), dv(q, S)), sub(mul(H, S), K(2))));
+}
+
+/* A select condition is a fact for the accesses it guards only: recorded
+ * after a mark and dropped with sym_facts_reset. */
+Test(prove, scoped_facts)
+{
+    Sym *A = dim("A", 0), *B = dim("B", 0);
+    Sym *i = loop("i", K(0), sub(add(A, B), K(1)));
+    Sym *idx = sub(i, A); /* b[i - A] in select(i < A, a[i], b[i - A]) */
+    cr_assert_not(sym_prove_ge(c, idx, K(0)));
+    uint32_t mark = sym_facts_mark(c);
+    sym_assume_nonneg(c, sub(i, A)); /* !(i < A) */
+    cr_assert(sym_prove_ge(c, idx, K(0)));
+    cr_assert(sym_prove_le(c, idx, sub(B, K(1))));
+    sym_facts_reset(c, mark);
+    cr_assert_not(sym_prove_ge(c, idx, K(0)));
+    cr_assert_not(sym_prove_le(c, i, sub(A, K(1))));
+}
+
+/* (x / y) * y stays at most x, for y == 0 too when x >= 0. */
+Test(prove, quotient_times_divisor)
+{
+    Sym *H = dim("H", 0), *S = dim("S", 0), *z = sym_var(c, "z");
+    cr_assert(sym_prove_le(c, mul(dv(H, S), S), H));
+    cr_assert_not(sym_prove_le(c, mul(dv(z, S), S), sub(z, K(1))));
+    cr_assert_not(sym_prove_ge(c, mul(dv(H, S), S), H)); /* H = 3, S = 2 */
+}

@@ -104,6 +104,31 @@ Test(api, diagnostics_as_records_and_text)
     tk_context_destroy(ctx);
 }
 
+/* A schedule error is found at compile time (the schedule is applied to the
+ * loop IR without generating code) and comes back as located records. */
+Test(api, schedule_errors_as_records)
+{
+    tk_context *ctx;
+    cr_assert_eq(tk_context_create(NULL, &ctx), TK_OK);
+    const char *bad = "kernel k(x: f32[N]) -> y: f32[N] {\n    y[i] = x[i] * 2.0;\n}\n"
+                      "schedule k for cpu {\n    t = x.cache_read(local);\n    t.double_buffer();\n}\n";
+    tk_module *m = NULL;
+    cr_assert_eq(tk_compile_string(ctx, "sched.tk", bad, strlen(bad), &m), TK_ERR_COMPILE);
+    cr_assert_not_null(m);
+    cr_assert_eq(tk_module_diagnostic_count(m), 2); /* the error and a note at the cache_read */
+    const tk_diagnostic *d = tk_module_diagnostic(m, 0);
+    cr_assert_eq(d->level, TK_DIAG_ERROR);
+    cr_assert_eq(d->line, 6);
+    cr_assert_eq(d->col, 7);
+    cr_assert(strstr(d->message, "cannot double-buffer 't': it is computed at the root"), "%s", d->message);
+    d = tk_module_diagnostic(m, 1);
+    cr_assert_eq(d->level, TK_DIAG_NOTE);
+    cr_assert_eq(d->line, 5);
+    cr_assert(strstr(tk_last_error(), "sched.tk:6:7: error: cannot double-buffer"), "%s", tk_last_error());
+    tk_module_destroy(m);
+    tk_context_destroy(ctx);
+}
+
 Test(api, launch_softmax_on_strided_input)
 {
     tk_context *ctx;
@@ -164,6 +189,70 @@ Test(api, launch_errors)
     tk_status st = tk_context_create(&cpu, &c2);
     cr_assert(st == TK_OK || st == TK_ERR_UNSUPPORTED);
     tk_context_destroy(c2);
+    tk_module_destroy(m);
+    tk_context_destroy(ctx);
+}
+
+/* Output shapes from integer scalars, and a violated `requires` reported by
+ * tk_kernel_output_shapes before any shape is computed. */
+Test(api, output_shapes_from_scalars_and_requires)
+{
+    tk_context *ctx;
+    cr_assert_eq(tk_context_create(NULL, &ctx), TK_OK);
+    tk_module *m = compile_ok(ctx, "kernel pad1(x: f32[N], before: i64, after: i64) -> y: f32[before + N + after]\n"
+                                   "    requires before >= 0, after >= 0 {\n    y[i] = x[i - before] ?? 0.0;\n}\n");
+    tk_kernel *k;
+    cr_assert_eq(tk_module_kernel(m, "pad1", &k), TK_OK);
+    float xb[5] = {0};
+    int64_t xshape[1] = {5};
+    DLTensor x = tensor(xb, 1, xshape, NULL);
+    const DLTensor *ins[3] = {&x, NULL, NULL};
+    tk_scalar sc[3] = {{.dtype = {0, 0, 0}}, {.dtype = {kDLInt, 64, 1}, .value.i = 2},
+                       {.dtype = {kDLInt, 64, 1}, .value.i = 4}};
+    tk_args args = {ins, sc, NULL};
+    int32_t ranks[1];
+    int64_t shapes[TK_MAX_RANK];
+    cr_assert_eq(tk_kernel_output_shapes(k, &args, ranks, shapes), TK_OK, "%s", tk_last_error());
+    cr_assert_eq(ranks[0], 1);
+    cr_assert_eq(shapes[0], 11);
+    sc[2].value.i = -7;
+    cr_assert_eq(tk_kernel_output_shapes(k, &args, ranks, shapes), TK_ERR_LAUNCH);
+    cr_assert_str_eq(tk_last_error(), "pad1: requires after >= 0, but after = -7");
+    tk_module_destroy(m);
+    tk_context_destroy(ctx);
+}
+
+/* A 0-d tensor input (`s: f32[]`): DLPack ndim 0 with no shape or strides,
+ * introspected as a rank-0 tensor, read as its one value; a 0-d output. */
+Test(api, zero_dim_tensor_parameter)
+{
+    tk_context *ctx;
+    cr_assert_eq(tk_context_create(NULL, &ctx), TK_OK);
+    static const char src[] = "kernel scale(x: f32[N], s: f32[]) -> (y: f32[N], t: f32[]) {\n"
+                              "    y[i] = x[i] * s;\n    t = sum(x[i] for i) + s;\n}\n";
+    tk_module *m = compile_ok(ctx, src);
+    tk_kernel *k;
+    cr_assert_eq(tk_module_kernel(m, "scale", &k), TK_OK);
+    tk_param_info p;
+    cr_assert_eq(tk_kernel_param(k, 1, &p), TK_OK);
+    cr_assert(p.is_tensor);
+    cr_assert_eq(p.rank, 0);
+    float xs[5] = {1, 2, 3, 4, -5}, sv = 2.5f, y[5], tv = 0;
+    int64_t n = 5;
+    DLTensor x = tensor(xs, 1, &n, NULL), s = tensor(&sv, 0, NULL, NULL), yt = tensor(y, 1, &n, NULL),
+             tt = tensor(&tv, 0, NULL, NULL);
+    const DLTensor *ins[2] = {&x, &s};
+    DLTensor *outs[2] = {&yt, &tt};
+    tk_args args = {ins, NULL, outs};
+    cr_assert_eq(tk_launch(k, &args), TK_OK, "%s", tk_last_error());
+    for (int i = 0; i < 5; i++)
+        cr_expect_eq(y[i], xs[i] * 2.5f, "y[%d] = %g", i, (double)y[i]);
+    cr_expect_eq(tv, 5.0f + 2.5f);
+    /* a 1-d tensor where the 0-d one is declared: a launch error naming both */
+    DLTensor s1 = tensor(&sv, 1, (int64_t[]){1}, NULL);
+    ins[1] = &s1;
+    cr_assert_neq(tk_launch(k, &args), TK_OK);
+    cr_expect(strstr(tk_last_error(), "scale: s has rank 1, expected 0 (f32[])"), "%s", tk_last_error());
     tk_module_destroy(m);
     tk_context_destroy(ctx);
 }

@@ -120,9 +120,9 @@ static Target          rendezvous_target;
 
 /* A test-only pass: waits (at most 30 s) until every thread's compile has
  * reached it. */
-static bool rendezvous(Compile *cc, Func *f)
+static bool rendezvous(IrCtx *c, Func *f, const PassOpts *o)
 {
-    (void)f;
+    (void)o;
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 30;
@@ -135,11 +135,12 @@ static bool rendezvous(Compile *cc, Func *f)
     bool met = arrived >= THREADS;
     pthread_mutex_unlock(&mu);
     if (!met)
-        diag_error(cc->diags, cc->kernel->ast->span, "only %d of %d compiles ran at once", arrived, THREADS);
+        diag_error(c->diags, f->loc, "only %d of %d compiles ran at once", arrived, THREADS);
     return met;
 }
 
-static const Pass rendezvous_passes[] = {{"rendezvous", rendezvous}};
+static const Pass     rendezvous_pass[] = {{"rendezvous", rendezvous}};
+static const PassList rendezvous_passes = {rendezvous_pass, 1};
 
 static void *compile_worker(void *arg)
 {
@@ -168,8 +169,7 @@ static int pipeline_scenario(void)
     if (pipeline_run(&load)) {
         prog = load.prog;
         rendezvous_target = *target_host();
-        rendezvous_target.passes = rendezvous_passes;
-        rendezvous_target.npasses = 1;
+        rendezvous_target.passes = &rendezvous_passes;
         failed = run_threads(compile_worker);
     }
     diag_render(&session.diags, stderr);

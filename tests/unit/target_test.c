@@ -109,14 +109,15 @@ static bool count_store(Visitor *v, Stmt *s)
 
 /* The pass: looks at the IR the shared stages made (a real pass would
  * rewrite f->body and return false only after a diagnostic). */
-static bool count_stores_pass(Compile *cc, Func *f)
+static bool count_stores_pass(IrCtx *c, Func *f, const PassOpts *o)
 {
-    (void)cc;
+    (void)c, (void)o;
     Visitor v = {.stmt[SK_STORE] = count_store};
     return vis_stmt(&v, f->body);
 }
 
-static const Pass test_passes[] = {{"count-stores", count_stores_pass}};
+static const Pass     count_stores[] = {{"count-stores", count_stores_pass}};
+static const PassList test_passes = {count_stores, 1};
 static const TargetScope test_scopes[] = {{SCOPE_LOCAL, 1 << 20, 64}};
 
 static bool test_emit(Compile *cc, Func *f, EmitKind what)
@@ -141,8 +142,8 @@ Test(target, a_test_only_target_runs_its_pass_and_emitter)
         .scopes = test_scopes,
         .nscopes = 1,
         .vector_bits = 128,
-        .passes = test_passes,
-        .npasses = 1,
+        .passes = &test_passes,
+        .applies_schedules = true,
         .emit = test_emit,
     };
     Ctx c;

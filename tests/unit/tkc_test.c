@@ -85,3 +85,24 @@ Test(tkc, emit_ast_shows_types_and_extents)
     cr_expect(strstr(out, "dim D = x.shape[1]"), "%s", out);
     free(out);
 }
+
+/* A schedule error: `tkc check` finds it (the schedule is applied without
+ * generating code), and `tkc run` prints it the same way, with the source
+ * line and caret and no doubled prefix. */
+Test(tkc, schedule_errors_at_check_and_run)
+{
+    const char *file = "tests/diagnostics/sched_double_buffer_at_root.tk";
+    const char *want = "sched_double_buffer_at_root.tk:7:7: error: cannot double-buffer 't'";
+    char args[512];
+    snprintf(args, sizeof args, "check %s", file);
+    tkc(args, 1, want);
+    tkc(args, 1, "        t.double_buffer();\n          ^~~~~~~~~~~~~");
+    snprintf(args, sizeof args, "run %s -k k --random N=4,D=4", file);
+    tkc(args, 1, want);
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd, "cd %s && %s run %s -k k --random N=4,D=4", TK_SOURCE_DIR, TKC, file);
+    run_capture(cmd, &out);
+    cr_expect(!strstr(out, "tkc: error:"), "doubled prefix:\n%s", out);
+    cr_expect(strstr(out, "^~~~"), "no caret:\n%s", out);
+    free(out);
+}
