@@ -194,7 +194,7 @@ struct AstSchedStmt {
 typedef struct AstSchedule {
     const char     *kernel;
     SrcSpan         kernel_span;
-    const char     *target;      /* a Target's name (compiler/target_check.c) */
+    const char     *target;      /* a Target's name (checked in compiler/sched/check_program.c) */
     SrcSpan         target_span;
     AstSchedStmtVec stmts;
     SrcSpan         span;        /* the `schedule` keyword */
