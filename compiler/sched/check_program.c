@@ -15,13 +15,7 @@
  * `tkc emit` shows it. */
 static bool inst_key(const KernelInfo *k, InstKey *key)
 {
-    for (uint32_t i = 0; i < k->params.n; i++)
-        if (k->params.v[i].rank_generic)
-            return false;
-    for (uint32_t i = 0; i < k->outputs.n; i++)
-        if (k->outputs.v[i].rank_generic)
-            return false;
-    if (k->ast->tparams.n > 1)
+    if (!pipeline_lowerable(k))
         return false;
     key->tparam = k->ast->tparams.n == 1 ? DT_F32 : DT_ERROR;
     return true;
