@@ -1,5 +1,4 @@
 /* Timing and buffers for the benchmarks. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,21 +23,19 @@ double bench_time(void (*fn)(void *), void *arg, double budget)
     double t0 = bench_now();
     fn(arg); /* warm-up: page faults, lazy compilation, caches */
     double once = bench_now() - t0;
-    int reps = once > 0 ? (int)(budget / once) : 1000;
+    int reps = once > 0 ? (int)(budget / once) : 200;
     if (reps < 3)
         reps = 3;
-    if (reps > 1000)
-        reps = 1000;
-    double *t = malloc((size_t)reps * sizeof *t);
+    if (reps > 200)
+        reps = 200;
+    double t[200];
     for (int i = 0; i < reps; i++) {
         double s = bench_now();
         fn(arg);
         t[i] = bench_now() - s;
     }
     qsort(t, (size_t)reps, sizeof *t, cmp_double);
-    double median = t[reps / 2];
-    free(t);
-    return median;
+    return t[reps / 2];
 }
 
 void *bench_alloc(size_t bytes)
@@ -50,22 +47,11 @@ void *bench_alloc(size_t bytes)
     return p;
 }
 
-void bench_fill(float *x, size_t n, uint32_t seed)
+void bench_fill(float *x, size_t n, uint32_t seed, float lo, float hi)
 {
     uint32_t s = seed * 2654435761u + 1;
     for (size_t i = 0; i < n; i++) {
         s = s * 1664525u + 1013904223u;
-        x[i] = (float)(s >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
+        x[i] = lo + (hi - lo) * (float)(s >> 8) / (float)(1u << 24);
     }
-}
-
-double bench_max_rel_err(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - (double)b[i]) / fmax(1.0, fabs((double)b[i]));
-        if (!(d <= m))
-            m = d;
-    }
-    return m;
 }

@@ -1,7 +1,11 @@
-/* tk_bench: TK side by side with hand-written C, OpenBLAS, oneDNN and Halide
- * in one process. Prints markdown tables of times and ratios (see
- * docs/performance.md and scripts/bench.sh). Options: --quick (smaller
- * shapes, for a smoke run), --only NAME. */
+/* tk_bench: TK beside careful C, OpenBLAS, oneDNN and Halide in one
+ * process, on the kernels and shapes of issue 11. Every implementation is
+ * checked against a sampled double-precision reference before it is timed;
+ * the headline is TK's speed over the best peer's. Prints a Markdown table
+ * and, with --csv FILE, writes one line per implementation and case.
+ * scripts/bench.sh runs it with 1 and 2 threads and draws the plots.
+ * Options: --quick (small shapes: a smoke run), --only GROUP (elementwise,
+ * rows, gemm, conv, latency, symbolic), --csv FILE. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,343 +13,246 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "tk/tk.h"
+#include "harness.h"
 
-static tk_context *ctx;
-static int quick;
+static int   quick;
+static FILE *csv;
 
-static char *read_file(const char *path)
+/* OpenBLAS reads OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when it loads, and a
+ * host that presets them forces slower kernels: run again without them. */
+static void exec_without_forced_blas(char **argv)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "tk_bench: cannot read %s\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    s[fread(s, 1, (size_t)n, f)] = 0;
-    fclose(f);
-    return s;
-}
-
-static tk_kernel *kernel(const char *file, const char *name, tk_module **keep)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/examples/%s", TK_SOURCE_DIR, file);
-    tk_module *m;
-    if (tk_compile_file(ctx, path, &m) != TK_OK) {
-        fprintf(stderr, "tk_bench: %s\n%s", tk_last_error(), tk_module_diagnostics_text(m));
-        exit(1);
-    }
-    tk_kernel *k;
-    if (tk_module_kernel(m, name, &k) != TK_OK) {
-        fprintf(stderr, "tk_bench: %s\n", tk_last_error());
-        exit(1);
-    }
-    *keep = m;
-    return k;
-}
-
-static DLTensor t2(float *data, int64_t *shape, int ndim)
-{
-    return (DLTensor){.data = data, .device = {kDLCPU, 0}, .ndim = ndim, .dtype = {kDLFloat, 32, 1}, .shape = shape};
-}
-
-/* One TK launch with up to 4 tensor inputs, an optional f32 scalar, 1-3 outputs. */
-typedef struct Launch {
-    tk_kernel      *k;
-    const DLTensor *in[4];
-    tk_scalar       sc[4];
-    DLTensor       *out[3];
-    int             failed;
-} Launch;
-
-static void tk_run(void *arg)
-{
-    Launch *l = arg;
-    tk_args a = {l->in, l->sc, l->out};
-    if (tk_launch(l->k, &a) != TK_OK && !l->failed) {
-        fprintf(stderr, "tk_bench: launch failed: %s\n", tk_last_error());
-        l->failed = 1;
-    }
-}
-
-/* ---- peers wrapped as fn(void *) -------------------------------------- */
-
-typedef struct Args {
-    const float *a, *b, *g;
-    float *c;
-    int64_t m, k, n;
-    int (*mm)(const float *, const float *, float *, int64_t, int64_t, int64_t);
-} Args;
-
-static void run_c_copy(void *p) { Args *x = p; c_copy(x->a, x->c, (size_t)x->n); }
-static void run_c_ew(void *p) { Args *x = p; c_elementwise(x->a, x->b, x->c, (size_t)x->n); }
-static void run_c_softmax(void *p) { Args *x = p; c_softmax(x->a, x->c, x->m, x->n); }
-static void run_c_layernorm(void *p) { Args *x = p; c_layernorm(x->a, x->g, x->b, 1e-5f, x->c, x->m, x->n); }
-static void run_c_matmul(void *p) { Args *x = p; c_matmul(x->a, x->b, x->c, x->m, x->k, x->n); }
-static void run_mm(void *p) { Args *x = p; x->mm(x->a, x->b, x->c, x->m, x->k, x->n); }
-static void run_onednn_softmax(void *p) { Args *x = p; onednn_softmax(x->a, x->c, x->m, x->n); }
-/* Halide compiles each pipeline on its first use; that time is kept for the
- * latency table. */
-static double halide_compile_s[2];
-static void run_halide_softmax(void *p) { Args *x = p; halide_softmax(x->a, x->c, x->m, x->n, &halide_compile_s[0]); }
-static int halide_mm(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n)
-{
-    return halide_matmul(a, b, c, m, k, n, &halide_compile_s[1]);
-}
-
-static void row(const char *name, const char *shape, double tk, double c, double blas, double dnnl, double hal,
-                const char *extra)
-{
-    double best = 0;
-    double peers[4] = {c, blas, dnnl, hal};
-    for (int i = 0; i < 4; i++)
-        if (peers[i] > 0 && (best == 0 || peers[i] < best))
-            best = peers[i];
-    printf("| %s | %s | %.3f |", name, shape, tk * 1e3);
-    for (int i = 0; i < 4; i++) {
-        if (peers[i] > 0)
-            printf(" %.3f |", peers[i] * 1e3);
-        else
-            printf(" — |");
-    }
-    printf(" %.2f | %s |\n", tk > 0 && best > 0 ? best / tk : 0.0, extra);
-    fflush(stdout);
-}
-
-static double budget(void) { return quick ? 0.2 : 1.0; }
-
-static void check(const char *what, const float *got, const float *want, size_t n, double tol)
-{
-    double e = bench_max_rel_err(got, want, n);
-    if (!(e <= tol))
-        fprintf(stderr, "tk_bench: WARNING: %s differs from the reference (max rel err %.3g)\n", what, e);
-}
-
-static void bench_matmul(int64_t s)
-{
-    tk_module *mod;
-    Launch l = {.k = kernel("matmul.tk", "matmul", &mod)};
-    float *a = bench_alloc(sizeof(float) * s * s), *b = bench_alloc(sizeof(float) * s * s);
-    float *c = bench_alloc(sizeof(float) * s * s), *r = bench_alloc(sizeof(float) * s * s);
-    bench_fill(a, (size_t)(s * s), 1), bench_fill(b, (size_t)(s * s), 2);
-    int64_t sh[2] = {s, s};
-    DLTensor ta = t2(a, sh, 2), tb = t2(b, sh, 2), tc = t2(c, sh, 2);
-    l.in[0] = &ta, l.in[1] = &tb, l.out[0] = &tc;
-    double tk = bench_time(tk_run, &l, budget());
-    Args x = {.a = a, .b = b, .c = r, .m = s, .k = s, .n = s, .mm = blas_matmul};
-    double tb_ = blas_matmul(a, b, r, s, s, s) ? bench_time(run_mm, &x, budget()) : 0;
-    if (tb_ > 0)
-        check("matmul", c, r, (size_t)(s * s), 1e-3);
-    x.mm = onednn_matmul;
-    double td = onednn_matmul(a, b, r, s, s, s) ? bench_time(run_mm, &x, budget()) : 0;
-    x.mm = halide_mm;
-    double th = halide_mm(a, b, r, s, s, s) ? bench_time(run_mm, &x, budget()) : 0;
-    double tc_ = s <= 1024 ? bench_time(run_c_matmul, &x, budget()) : 0;
-    char shape[64], extra[64];
-    snprintf(shape, sizeof shape, "%lld³", (long long)s);
-    snprintf(extra, sizeof extra, "%.1f GFLOP/s", 2.0 * (double)s * s * s / tk * 1e-9);
-    row("matmul", shape, l.failed ? 0 : tk, tc_, tb_, td, th, extra);
-    free(a), free(b), free(c), free(r);
-    tk_module_destroy(mod);
-}
-
-static void bench_softmax(int64_t n, int64_t d)
-{
-    tk_module *mod;
-    Launch l = {.k = kernel("softmax.tk", "softmax", &mod)};
-    float *x = bench_alloc(sizeof(float) * n * d), *y = bench_alloc(sizeof(float) * n * d);
-    float *r = bench_alloc(sizeof(float) * n * d);
-    bench_fill(x, (size_t)(n * d), 3);
-    int64_t sh[2] = {n, d};
-    DLTensor tx = t2(x, sh, 2), ty = t2(y, sh, 2);
-    l.in[0] = &tx, l.out[0] = &ty;
-    double tk = bench_time(tk_run, &l, budget());
-    Args a = {.a = x, .c = r, .m = n, .n = d};
-    double tc = bench_time(run_c_softmax, &a, budget());
-    check("softmax", y, r, (size_t)(n * d), 1e-4);
-    double td = onednn_softmax(x, r, n, d) ? bench_time(run_onednn_softmax, &a, budget()) : 0;
-    double th = halide_softmax(x, r, n, d, &halide_compile_s[0]) ? bench_time(run_halide_softmax, &a, budget()) : 0;
-    char shape[64], extra[64];
-    snprintf(shape, sizeof shape, "%lld × %lld", (long long)n, (long long)d);
-    snprintf(extra, sizeof extra, "%.1f GB/s", 2.0 * 4 * (double)n * d / tk * 1e-9);
-    row("softmax", shape, l.failed ? 0 : tk, tc, 0, td, th, extra);
-    free(x), free(y), free(r);
-    tk_module_destroy(mod);
-}
-
-static void bench_layernorm(int64_t n, int64_t d)
-{
-    tk_module *mod;
-    Launch l = {.k = kernel("layernorm.tk", "layernorm", &mod)};
-    float *x = bench_alloc(sizeof(float) * n * d), *y = bench_alloc(sizeof(float) * n * d);
-    float *g = bench_alloc(sizeof(float) * d), *b = bench_alloc(sizeof(float) * d);
-    float *mean = bench_alloc(sizeof(float) * n), *rstd = bench_alloc(sizeof(float) * n);
-    float *r = bench_alloc(sizeof(float) * n * d);
-    bench_fill(x, (size_t)(n * d), 4), bench_fill(g, (size_t)d, 5), bench_fill(b, (size_t)d, 6);
-    int64_t sh[2] = {n, d}, sd[1] = {d}, sn[1] = {n};
-    DLTensor tx = t2(x, sh, 2), tg = t2(g, sd, 1), tb = t2(b, sd, 1), ty = t2(y, sh, 2);
-    DLTensor tm = t2(mean, sn, 1), tr = t2(rstd, sn, 1);
-    l.in[0] = &tx, l.in[1] = &tg, l.in[2] = &tb;
-    l.sc[3] = (tk_scalar){.dtype = {kDLFloat, 32, 1}, .value.f = 1e-5};
-    l.out[0] = &ty, l.out[1] = &tm, l.out[2] = &tr;
-    double tk = bench_time(tk_run, &l, budget());
-    Args a = {.a = x, .b = b, .g = g, .c = r, .m = n, .n = d};
-    double tc = bench_time(run_c_layernorm, &a, budget());
-    check("layernorm", y, r, (size_t)(n * d), 1e-3);
-    char shape[64], extra[64];
-    snprintf(shape, sizeof shape, "%lld × %lld", (long long)n, (long long)d);
-    snprintf(extra, sizeof extra, "%.1f GB/s", 2.0 * 4 * (double)n * d / tk * 1e-9);
-    row("layernorm", shape, l.failed ? 0 : tk, tc, 0, 0, 0, extra);
-    free(x), free(y), free(g), free(b), free(mean), free(rstd), free(r);
-    tk_module_destroy(mod);
-}
-
-static void bench_memory(int64_t n)
-{
-    tk_module *mod;
-    Launch cp = {.k = kernel("elementwise.tk", "copy", &mod)};
-    tk_module *mod2;
-    Launch ew = {.k = kernel("elementwise.tk", "bias_relu", &mod2)};
-    float *x = bench_alloc(sizeof(float) * n), *b = bench_alloc(sizeof(float) * n);
-    float *y = bench_alloc(sizeof(float) * n), *r = bench_alloc(sizeof(float) * n);
-    bench_fill(x, (size_t)n, 7), bench_fill(b, (size_t)n, 8);
-    int64_t sh[1] = {n};
-    DLTensor tx = t2(x, sh, 1), tb = t2(b, sh, 1), ty = t2(y, sh, 1);
-    cp.in[0] = &tx, cp.out[0] = &ty;
-    ew.in[0] = &tx, ew.in[1] = &tb, ew.out[0] = &ty;
-    Args a = {.a = x, .b = b, .c = r, .n = n};
-    double c_copy_t = bench_time(run_c_copy, &a, budget());
-    double tk_copy = bench_time(tk_run, &cp, budget());
-    char shape[64], extra[96];
-    snprintf(shape, sizeof shape, "2^%d floats", (int)log2((double)n));
-    snprintf(extra, sizeof extra, "TK %.1f GB/s, C copy %.1f GB/s", 8.0 * n / tk_copy * 1e-9, 8.0 * n / c_copy_t * 1e-9);
-    row("copy", shape, cp.failed ? 0 : tk_copy, c_copy_t, 0, 0, 0, extra);
-    double tk_ew = bench_time(tk_run, &ew, budget());
-    double c_ew = bench_time(run_c_ew, &a, budget());
-    check("bias_relu", y, r, (size_t)n, 1e-6);
-    snprintf(extra, sizeof extra, "%.1f GB/s (%.0f%% of C copy bandwidth)", 12.0 * n / tk_ew * 1e-9,
-             100.0 * (12.0 * n / tk_ew) / (8.0 * n / c_copy_t));
-    row("bias_relu", shape, ew.failed ? 0 : tk_ew, c_ew, 0, 0, 0, extra);
-    free(x), free(b), free(y), free(r);
-    tk_module_destroy(mod), tk_module_destroy(mod2);
-}
-
-/* ---- compile latency and launch overhead (issue 4) ---------------------- */
-
-static double first_launch(const char *src, const char *name, int64_t n)
-{
-    tk_module *m;
-    double t0 = bench_now();
-    if (tk_compile_string(ctx, "lat.tk", src, strlen(src), &m) != TK_OK)
-        return -1;
-    tk_kernel *k;
-    tk_module_kernel(m, name, &k);
-    float *x = bench_alloc(sizeof(float) * n * n), *y = bench_alloc(sizeof(float) * n * n);
-    int64_t sh[2] = {n, n};
-    DLTensor tx = t2(x, sh, 2), tx2 = t2(x, sh, 2), ty = t2(y, sh, 2);
-    const DLTensor *in[2] = {&tx, &tx2};
-    DLTensor *out[1] = {&ty};
-    tk_args a = {in, NULL, out};
-    tk_status st = tk_launch(k, &a);
-    double t = bench_now() - t0;
-    free(x), free(y);
-    tk_module_destroy(m);
-    return st == TK_OK ? t : -1;
-}
-
-static void bench_latency(void)
-{
-    char *softmax = read_file(TK_SOURCE_DIR "/examples/softmax.tk");
-    char *matmul = read_file(TK_SOURCE_DIR "/examples/matmul.tk");
-    char dir[] = "/tmp/tk-bench-cache-XXXXXX";
-    if (!mkdtemp(dir))
+    if (!getenv("OPENBLAS_CORETYPE") && !getenv("OPENBLAS_L2_SIZE"))
         return;
-    setenv("TK_CACHE_DIR", dir, 1);
-    printf("\n| kernel | cold compile + first launch (ms) | same process, cached (ms) | new context, disk cache (ms) | Halide compile (ms) |\n|---|---|---|---|---|\n");
-    const char *names[2] = {"softmax", "matmul"};
-    char *srcs[2] = {softmax, matmul};
-    for (int i = 0; i < 2; i++) {
-        tk_context_destroy(ctx);
-        tk_context_create(NULL, &ctx);
-        double cold = first_launch(srcs[i], names[i], 8);
-        double warm = first_launch(srcs[i], names[i], 8);
-        tk_context_destroy(ctx);
-        tk_context_create(NULL, &ctx);
-        double disk = first_launch(srcs[i], names[i], 8);
-        /* 32 x 32: wider than Halide's vector width of 16. The pipeline
-         * compiles on its first use, which may have been earlier. */
-        static float x[32 * 32], y[32 * 32];
-        if (i == 0)
-            halide_softmax(x, y, 32, 32, &halide_compile_s[0]);
-        else
-            halide_matmul(x, x, y, 32, 32, 32, &halide_compile_s[1]);
-        double hal = halide_compile_s[i];
-        printf("| %s | %.2f | %.2f | %.2f | %.1f |\n", names[i], cold * 1e3, warm * 1e3, disk * 1e3, hal * 1e3);
-    }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "tk_bench: could not remove %s\n", dir);
-    free(softmax), free(matmul);
-
-    /* Launch overhead: a one-element kernel launched many times. */
-    const char *tiny = "kernel inc(x: f32[N]) -> y: f32[N] { y[i] = x[i] + 1.0; }\n";
-    tk_module *m;
-    tk_compile_string(ctx, "tiny.tk", tiny, strlen(tiny), &m);
-    tk_kernel *k;
-    tk_module_kernel(m, "inc", &k);
-    float x = 1, y = 0;
-    int64_t sh[1] = {1};
-    DLTensor tx = t2(&x, sh, 1), ty = t2(&y, sh, 1);
-    Launch l = {.k = k, .in = {&tx}, .out = {&ty}};
-    double t = bench_time(tk_run, &l, 0.5);
-    printf("\nLaunch overhead (one-element kernel, validation + call): %.2f µs\n", t * 1e6);
-    tk_module_destroy(m);
+    unsetenv("OPENBLAS_CORETYPE");
+    unsetenv("OPENBLAS_L2_SIZE");
+    execv("/proc/self/exe", argv);
+    perror("tk_bench: re-exec without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE");
+    exit(1);
 }
+
+static double budget(void) { return quick ? 0.05 : 0.25; }
+
+typedef struct Call {
+    const Impl *impl;
+    const Case *c;
+    float      *out;
+} Call;
+
+static void call(void *p)
+{
+    Call *x = p;
+    x->impl->run(x->c, x->out);
+}
+
+/* Largest error over ~1000 sampled elements (and the last one). */
+static double check(const Case *c, const float *out)
+{
+    size_t step = c->nout / 1000 + 1;
+    double worst = 0;
+    for (size_t i = 0;; i += step) {
+        if (i >= c->nout)
+            i = c->nout - 1;
+        double ref = case_reference(c, i);
+        double e = fabs(out[i] - ref) / fmax(1.0, fabs(ref));
+        if (!(e <= worst))
+            worst = e;
+        if (i == c->nout - 1)
+            break;
+    }
+    return worst;
+}
+
+enum { MAXIMPL = 8 };
+
+static void run_case(Case *c)
+{
+    const Impl *im;
+    int ni = case_impls(c, &im);
+    double t[MAXIMPL] = {0};
+    int ok[MAXIMPL] = {0};
+    char note[MAXIMPL][160] = {{0}};
+    float *out = bench_alloc(sizeof(float) * c->nout);
+    /* checked first, each on a zeroed output */
+    for (int i = 0; i < ni; i++) {
+        memset(out, 0, sizeof(float) * c->nout);
+        if (!im[i].run(c, out))
+            continue;
+        double e = check(c, out);
+        ok[i] = e <= case_tolerance(c);
+        if (!strcmp(im[i].name, "oneDNN"))
+            snprintf(note[i], sizeof note[i], "%s", onednn_last_impl());
+        if (!ok[i])
+            fprintf(stderr, "tk_bench: WRONG: %s on %s %s: max rel error %.3g (tolerance %.3g)\n", im[i].name,
+                    case_name(c), c->shape, e, case_tolerance(c));
+        ok[i] = ok[i] ? 1 : -1;
+    }
+    /* then timed in interleaved rounds; each keeps its best median */
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < ni; i++) {
+            if (ok[i] != 1)
+                continue;
+            Call x = {&im[i], c, out};
+            double s = bench_time(call, &x, budget());
+            if (t[i] == 0 || s < t[i])
+                t[i] = s;
+        }
+    double best = 0;
+    int bi = -1;
+    for (int i = 0; i < ni; i++)
+        if (!im[i].is_tk && ok[i] == 1 && (bi < 0 || t[i] < best))
+            best = t[i], bi = i;
+    printf("| %s | %s |", case_name(c), c->shape);
+    for (int i = 0; i < ni; i++)
+        printf(ok[i] == 1 ? " %.3f |" : ok[i] ? " WRONG |" : " — |", t[i] * 1e3);
+    char ratio[2][32];
+    for (int i = 0; i < 2; i++) /* im[0], im[1]: TK hand, TK auto */
+        snprintf(ratio[i], sizeof ratio[i], ok[i] == 1 && bi >= 0 ? "**%.2f**" : "—", best / t[i]);
+    printf(" %s | %s | %s |\n", bi >= 0 ? im[bi].name : "—", ratio[0], ratio[1]);
+    fflush(stdout);
+    for (int i = 0; i < ni; i++)
+        if (csv && ok[i])
+            fprintf(csv, "%s,%s,%s,%s,%.6f,%.3f,%s,%s,%s\n", getenv("TK_NUM_THREADS") ? getenv("TK_NUM_THREADS") : "all",
+                    case_name(c), c->shape, im[i].name, t[i] * 1e3,
+                    ok[i] == 1 ? c->work / t[i] * 1e-9 : 0.0, c->flops ? "GFLOP/s" : "GB/s",
+                    ok[i] == 1 ? "ok" : "WRONG", note[i]);
+    free(out);
+}
+
+static float *filled(size_t n, uint32_t seed, float lo, float hi)
+{
+    float *p = bench_alloc(sizeof(float) * (n ? n : 1));
+    bench_fill(p, n, seed, lo, hi);
+    return p;
+}
+
+static void release(Case *c)
+{
+    for (int i = 0; i < 3; i++)
+        free(c->in[i]);
+}
+
+static void elementwise(KernelKind kind, int64_t n)
+{
+    Case c = {.kind = kind, .n = n, .nout = (size_t)n, .work = 12.0 * (double)n};
+    snprintf(c.shape, sizeof c.shape, "2^%d", (int)log2((double)n));
+    c.in[0] = filled((size_t)n, 1, -1, 1), c.in[1] = filled((size_t)n, 2, -1, 1);
+    run_case(&c);
+    release(&c);
+}
+
+static void rows(KernelKind kind, int64_t n, int64_t d)
+{
+    Case c = {.kind = kind, .n = n, .d = d, .eps = 1e-5f, .nout = (size_t)(n * d), .work = 8.0 * (double)(n * d)};
+    snprintf(c.shape, sizeof c.shape, "%lldx%lld", (long long)n, (long long)d);
+    c.in[0] = filled((size_t)(n * d), 3, -5, 5);
+    c.in[1] = filled((size_t)d, 4, 0.5f, 1.5f);
+    c.in[2] = filled((size_t)d, 5, -0.5f, 0.5f);
+    run_case(&c);
+    release(&c);
+}
+
+/* m x n x k, as the issue names sgemm shapes (127x4099x65: m 127, n 4099, k 65). */
+static void gemm(int64_t m, int64_t n, int64_t k)
+{
+    Case c = {.kind = K_GEMM, .m = m, .n = n, .k = k, .nout = (size_t)(m * n), .flops = 1,
+              .work = 2.0 * (double)m * (double)n * (double)k};
+    if (m == n && n == k)
+        snprintf(c.shape, sizeof c.shape, "%lld³", (long long)m);
+    else
+        snprintf(c.shape, sizeof c.shape, "%lldx%lldx%lld", (long long)m, (long long)n, (long long)k);
+    c.in[0] = filled((size_t)(m * k), 6, -1, 1), c.in[1] = filled((size_t)(k * n), 7, -1, 1);
+    run_case(&c);
+    release(&c);
+}
+
+static void conv(int64_t ch, int64_t hw, int64_t r)
+{
+    int64_t pad = r / 2;
+    Case c = {.kind = K_CONV, .c = ch, .f = ch, .h = hw, .w = hw, .r = r, .pad = pad, .nout = (size_t)(ch * hw * hw),
+              .flops = 1, .work = 2.0 * (double)(ch * ch * r * r * hw * hw)};
+    snprintf(c.shape, sizeof c.shape, "%lldx%lld %lld→%lld %lldx%lld", (long long)r, (long long)r, (long long)ch,
+             (long long)ch, (long long)hw, (long long)hw);
+    c.in[0] = filled((size_t)(ch * hw * hw), 8, -1, 1);
+    c.in[1] = filled((size_t)(ch * ch * r * r), 9, -0.1f, 0.1f);
+    run_case(&c);
+    release(&c);
+}
+
+static int want(const char *only, const char *group) { return !only || !strcmp(only, group); }
 
 int main(int argc, char **argv)
 {
-    const char *only = NULL;
+    exec_without_forced_blas(argv);
+    const char *only = NULL, *csv_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             quick = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--csv") && i + 1 < argc)
+            csv_path = argv[++i];
         else {
-            fprintf(stderr, "usage: tk_bench [--quick] [--only latency|matmul|softmax|layernorm|memory]\n");
-            return 1;
+            fprintf(stderr, "usage: tk_bench [--quick] [--csv FILE] "
+                            "[--only elementwise|rows|gemm|conv|latency|symbolic]\n");
+            return 2;
         }
     }
     tk_options opts = {TK_TARGET_CPU};
-    if (tk_context_create(&opts, &ctx) != TK_OK) {
+    if (tk_context_create(&opts, &bench_ctx) != TK_OK) {
         fprintf(stderr, "tk_bench: the CPU backend is not available (%s)\n", tk_last_error());
         return 1;
     }
+    if (csv_path && !(csv = fopen(csv_path, "w"))) {
+        fprintf(stderr, "tk_bench: cannot write %s\n", csv_path);
+        return 1;
+    }
+    if (csv)
+        fprintf(csv, "threads,kernel,shape,impl,ms,rate,unit,check,note\n");
     const char *threads = getenv("TK_NUM_THREADS");
-    printf("Threads: %s\n\n", threads ? threads : "all cores");
-    printf("| kernel | shape | TK (ms) | C -O3 (ms) | OpenBLAS (ms) | oneDNN (ms) | Halide (ms) | best peer / TK | notes |\n");
-    printf("|---|---|---|---|---|---|---|---|---|\n");
-    if (!only || !strcmp(only, "memory"))
-        bench_memory(quick ? 1 << 22 : 1 << 26);
-    if (!only || !strcmp(only, "softmax")) {
-        bench_softmax(quick ? 512 : 4096, 1024);
-        bench_softmax(quick ? 32 : 256, 32000);
+    printf("Threads: %s (TK_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, HL_NUM_THREADS)\n",
+           threads ? threads : "all cores");
+    printf("TK %s\n", tk_version());
+    blas_describe();
+    onednn_describe();
+    printf("\nTimes in ms (best of three interleaved medians); ratio = best peer's time / TK's "
+           "(above 1: TK is faster than every peer). — : not applicable; WRONG: failed the check, not timed.\n\n");
+    printf("| kernel | shape | TK hand | TK auto | C | C 512 | OpenBLAS | oneDNN | Halide | best peer | hand ratio "
+           "| auto ratio |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    if (want(only, "elementwise"))
+        for (int i = 0; i < 2; i++) {
+            int64_t n = quick ? (i ? 1 << 16 : 1 << 12) : (i ? 1 << 26 : 1 << 20);
+            elementwise(K_ADD, n);
+            elementwise(K_BIAS_RELU, n);
+        }
+    if (want(only, "rows")) {
+        KernelKind kinds[3] = {K_SOFTMAX, K_LAYERNORM, K_RMSNORM};
+        for (int i = 0; i < 3; i++) {
+            rows(kinds[i], quick ? 64 : 4096, 1024);
+            rows(kinds[i], quick ? 4 : 256, 32000);
+        }
     }
-    if (!only || !strcmp(only, "layernorm")) {
-        bench_layernorm(quick ? 512 : 4096, 1024);
-        bench_layernorm(quick ? 32 : 256, 32000);
+    if (want(only, "gemm")) {
+        static const int64_t full[][3] = {{256, 256, 256},    {512, 512, 512},    {1024, 1024, 1024},
+                                          {1536, 1536, 1536}, {2048, 2048, 2048}, {1000, 1000, 1000},
+                                          {999, 999, 999},    {1025, 1025, 1025}, {127, 4099, 65}};
+        static const int64_t small[][3] = {{64, 64, 64}, {127, 257, 65}};
+        int n = quick ? 2 : 9;
+        for (int i = 0; i < n; i++) {
+            const int64_t *s = quick ? small[i] : full[i];
+            gemm(s[0], s[1], s[2]);
+        }
     }
-    if (!only || !strcmp(only, "matmul")) {
-        bench_matmul(quick ? 256 : 1024);
-        if (!quick)
-            bench_matmul(2048);
+    if (want(only, "conv")) {
+        conv(quick ? 8 : 64, quick ? 14 : 56, 3);
+        conv(quick ? 8 : 64, quick ? 14 : 56, 1);
     }
-    if (!only || !strcmp(only, "latency"))
-        bench_latency();
-    tk_context_destroy(ctx);
+    if (want(only, "latency"))
+        bench_latency(quick);
+    if (want(only, "symbolic"))
+        bench_symbolic(quick);
+    if (csv)
+        fclose(csv);
+    tk_context_destroy(bench_ctx);
     return 0;
 }
