@@ -1,6 +1,7 @@
 /* Compiling a kernel instantiation for the CPU: the backend object (one Jit,
  * one compile cache, SLEEF), then for each request the in-process map, the
- * disk cache, or lowering -> LLVM IR -> O3 -> object -> disk cache -> JIT.
+ * disk cache, or lowering -> LLVM IR -> optimised -> object -> disk cache
+ * -> JIT. Both caches are looked up before anything is lowered.
  * Also the text forms for `tkc emit --llvm/--asm`. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct CpuBackend {
     CpuTarget       target;
     void           *sleef;      /* dlopen handle */
     Target          desc;       /* the cpu description with this host's vector width */
+    char            build_id[80]; /* of the binary this compiler is in ("": none, see keys) */
     pthread_mutex_t mu;         /* kernels and stats */
     KernelNode     *kernels;
     CpuStats        stats;
@@ -77,6 +79,7 @@ CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
     jit_llvm_version(llvm, sizeof llvm);
     CacheIdent id = {TK_VERSION_STRING, llvm, jit_cpu(be->jit), jit_features(be->jit)};
     CacheOptions co = {.dir = o.cache_dir};
+    cache_build_id(be->build_id, sizeof be->build_id);
     be->cache = cache_create(&id, &co);
     if (!be->cache) {
         snprintf(err, nerr, "out of memory");
@@ -112,30 +115,38 @@ CpuStats cpu_backend_stats(CpuBackend *be)
 
 const CpuTarget *cpu_backend_target(const CpuBackend *be) { return &be->target; }
 
-/* The in-process key: the backend's ident (jit/cache.h), every source
- * file, the kernel, the instantiation, the target and its options. */
-static void make_key(CpuBackend *be, const SrcMap *files, const KernelInfo *k, const InstKey *key, CacheKey *out)
+/* The source key, computed before anything is lowered: the backend's
+ * ident (jit/cache.h), every source file, the kernel, the instantiation,
+ * the pipeline's schedule choice, the target and its options, and what
+ * turns them into code: the code generator's version and the build ID of
+ * this binary. It keys the in-process map and, when the build ID is known,
+ * the disk cache too, so a disk hit skips lowering as well as LLVM. */
+static void source_key(CpuBackend *be, const Compile *cc, CacheKey *out)
 {
     char llvm[32];
     jit_llvm_version(llvm, sizeof llvm);
     CacheIdent id = {TK_VERSION_STRING, llvm, jit_cpu(be->jit), jit_features(be->jit)};
     CacheKeyBuilder kb;
     cache_key_begin(&kb, &id);
-    cache_key_add_str(&kb, "tk cpu kernel");
-    for (uint32_t i = 1; files && i < files->n; i++) {
-        const SrcFile *f = srcmap_file(files, i);
+    cache_key_add_str(&kb, "tk cpu kernel " CPU_CODEGEN_VERSION);
+    cache_key_add_str(&kb, be->build_id);
+    for (uint32_t i = 1; cc->files && i < cc->files->n; i++) {
+        const SrcFile *f = srcmap_file(cc->files, i);
         cache_key_add_str(&kb, f->name);
         cache_key_add(&kb, f->text, f->len);
     }
-    cache_key_add_str(&kb, k->ast->name);
-    cache_key_add_str(&kb, key && key->tparam != DT_ERROR ? dtype_name(key->tparam) : "-");
+    cache_key_add_str(&kb, cc->kernel->ast->name);
+    cache_key_add_str(&kb, cc->key.tparam != DT_ERROR ? dtype_name(cc->key.tparam) : "-");
+    cache_key_add_str(&kb, cc->p->no_schedule ? "default schedule" : cc->p->auto_schedule ? "auto" : "given");
     cache_key_add_str(&kb, "cpu");
     cache_key_add_str(&kb, be->target.options);
+    cache_key_add_str(&kb, jit_pipeline());
     cache_key_end(&kb, out);
 }
 
-/* The disk key: the lowered loop IR itself (so a change in lowering never
- * loads a stale object), the code generator's version and options. */
+/* Without a build ID the disk key is the lowered loop IR itself (so a
+ * change in lowering never loads a stale object), the code generator's
+ * version and options. */
 static bool ir_key(CpuBackend *be, const Func *f, Arena *a, CacheKey *out)
 {
     char *text = NULL;
@@ -153,6 +164,7 @@ static bool ir_key(CpuBackend *be, const Func *f, Arena *a, CacheKey *out)
     cache_key_add_str(&kb, "tk cpu object " CPU_CODEGEN_VERSION);
     cache_key_add(&kb, text, len);
     cache_key_add_str(&kb, be->target.options);
+    cache_key_add_str(&kb, jit_pipeline());
     cache_key_end(&kb, out);
     free(text);
     return true;
@@ -209,57 +221,73 @@ static CpuKernel *load(CpuBackend *be, LLVMMemoryBufferRef obj, const char *name
     return &n->k;
 }
 
-/* Target.lookup: the in-process map, before anything is lowered. */
+static void count(CpuBackend *be, uint64_t *stat)
+{
+    pthread_mutex_lock(&be->mu);
+    (*stat)++;
+    pthread_mutex_unlock(&be->mu);
+}
+
+/* The object under key k on disk, loaded; NULL on a miss or when it does
+ * not load (then it is rebuilt and stored again). */
+static CpuKernel *from_disk(CpuBackend *be, const CacheKey *k, const char *name, CpuCompileInfo *info)
+{
+    void *payload = NULL;
+    size_t n = 0;
+    if (cache_load(be->cache, k, &payload, &n) != CACHE_HIT)
+        return NULL;
+    double t = clock_seconds();
+    LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, n, name);
+    free(payload);
+    char err[256];
+    CpuKernel *kern = load(be, obj, name, err, sizeof err);
+    if (kern) {
+        count(be, &be->stats.disk_hits);
+        info->from_disk = true;
+        info->t_load = clock_seconds() - t;
+    }
+    return kern;
+}
+
+/* Target.lookup: the in-process map, then (with a build ID) the disk
+ * cache, before anything is lowered. */
 void *cpu_lookup(Compile *cc)
 {
     CpuBackend *be = cc->target->backend;
     if (!be)
         return NULL;
+    CpuCompileInfo dummy = {0}, *info = cc->p->emit_info ? cc->p->emit_info : &dummy;
     CacheKey ck;
-    make_key(be, cc->files, cc->kernel, &cc->key, &ck);
+    source_key(be, cc, &ck);
     CpuKernel *kern = cache_mem_get(be->cache, &ck);
     if (kern) {
-        pthread_mutex_lock(&be->mu);
-        be->stats.mem_hits++;
-        pthread_mutex_unlock(&be->mu);
-        CpuCompileInfo *info = cc->p->emit_info;
-        if (info)
-            info->from_mem = true;
+        count(be, &be->stats.mem_hits);
+        info->from_mem = true;
+        return kern;
     }
-    return kern;
+    if (!be->build_id[0] || !(kern = from_disk(be, &ck, cc->kernel->ast->name, info)))
+        return NULL;
+    return cache_mem_put(be->cache, &ck, kern);
 }
 
-/* EMIT_CODE: the disk cache, or LLVM now; then the in-process map. */
+/* EMIT_CODE (after a cache miss): the IR-keyed disk cache when there is no
+ * build ID, else LLVM now; then the disk cache and the in-process map. */
 static CpuKernel *emit_code(CpuBackend *be, Compile *cc, const Func *f, CpuCompileInfo *info, char *err,
                             size_t nerr)
 {
     const char *name = cc->kernel->ast->name;
-    CacheKey dk;
-    if (!ir_key(be, f, cc->arena, &dk)) {
+    CacheKey ck, dk;
+    source_key(be, cc, &ck);
+    dk = ck;
+    if (!be->build_id[0] && !ir_key(be, f, cc->arena, &dk)) {
         snprintf(err, nerr, "out of memory");
         return NULL;
     }
-    CpuKernel *kern = NULL;
-    void *payload = NULL;
-    size_t n = 0;
-    if (cache_load(be->cache, &dk, &payload, &n) == CACHE_HIT) {
-        LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, n, name);
-        free(payload);
-        kern = load(be, obj, name, err, nerr);
-        if (kern) {
-            pthread_mutex_lock(&be->mu);
-            be->stats.disk_hits++;
-            pthread_mutex_unlock(&be->mu);
-            info->from_disk = true;
-        }
-        /* a cached object that does not load is rebuilt below */
-    }
+    CpuKernel *kern = be->build_id[0] ? NULL : from_disk(be, &dk, name, info);
     if (!kern) {
         LLVMMemoryBufferRef obj = build_object(be, f, info, cc->diags, err, nerr);
         if (obj) {
-            pthread_mutex_lock(&be->mu);
-            be->stats.codegens++;
-            pthread_mutex_unlock(&be->mu);
+            count(be, &be->stats.codegens);
             cache_store(be->cache, &dk, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
             double t = clock_seconds();
             kern = load(be, obj, name, err, nerr);
@@ -268,8 +296,6 @@ static CpuKernel *emit_code(CpuBackend *be, Compile *cc, const Func *f, CpuCompi
     }
     if (!kern)
         return NULL;
-    CacheKey ck;
-    make_key(be, cc->files, cc->kernel, &cc->key, &ck);
     return cache_mem_put(be->cache, &ck, kern);
 }
 

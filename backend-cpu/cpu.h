@@ -1,7 +1,8 @@
 /* The CPU backend (docs/cpu-backend.md): loop IR -> LLVM IR through the
- * LLVM-C API, optimized at O3 for the host and JIT-compiled through jit/,
- * with an in-process and an on-disk cache of compiled kernels, and the
- * launch that calls them on DLPack tensors. */
+ * LLVM-C API, optimized by the kernel pass pipeline (jit_pipeline) for the
+ * host and JIT-compiled through jit/, with an in-process and an on-disk
+ * cache of compiled kernels, and the launch that calls them on DLPack
+ * tensors. */
 #ifndef TK_CPU_H
 #define TK_CPU_H
 
@@ -51,8 +52,8 @@ typedef struct CpuKernel {
 typedef struct CpuCompileInfo {
     bool   from_mem, from_disk;   /* neither: compiled now */
     double seconds;               /* wall time of cpu_compile */
-    /* where it went: lowering and scheduling, LLVM IR generation, the O3
-     * pipeline, instruction selection to an object, loading into the JIT */
+    /* where it went: lowering and scheduling, LLVM IR generation, the kernel
+     * pass pipeline, instruction selection to an object, loading into the JIT */
     double t_lower, t_codegen, t_optimize, t_object, t_load;
     bool   interpreted;           /* cpu_launch ran the interpreter instead */
     double t_run;                 /* cpu_launch: the run itself */

@@ -532,7 +532,7 @@ static bool run_cpu(const Runner *r, KernelInfo *k, const LaunchArgs *la, char *
                     : ci.from_disk ? "disk cache, LLVM skipped"
                                    : "compiled with LLVM");
             if (!ci.from_mem && !ci.from_disk)
-                fprintf(stderr, "  lower+schedule %.3f ms, LLVM IR %.3f ms, O3 %.3f ms, object %.3f ms, JIT load %.3f ms\n",
+                fprintf(stderr, "  lower+schedule %.3f ms, LLVM IR %.3f ms, optimise %.3f ms, object %.3f ms, JIT load %.3f ms\n",
                         ci.t_lower * 1e3, ci.t_codegen * 1e3, ci.t_optimize * 1e3, ci.t_object * 1e3,
                         ci.t_load * 1e3);
         }

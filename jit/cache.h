@@ -40,6 +40,10 @@ void cache_key_end(CacheKeyBuilder *kb, CacheKey *out);
 /* 64 hex digits and a NUL. */
 void cache_key_hex(const CacheKey *k, char out[2 * CACHE_KEY_LEN + 1]);
 
+/* The GNU build ID of the binary this code is linked into, as hex (up to
+ * n - 1 digits); false (and "") when the linker wrote none. */
+bool cache_build_id(char *out, size_t n);
+
 typedef void (*CacheWarnFn)(void *ctx, const char *msg);
 
 typedef struct CacheOptions {

@@ -1,4 +1,4 @@
-/* The JIT: one ORC LLJIT per TK context, the host target machine, the O3
+/* The JIT: one ORC LLJIT per TK context, the host target machine, the kernel pass
  * pipeline, object emission for the cache, and kernel sets that can be
  * loaded, looked up and removed. Only the LLVM-C API is used. */
 #ifndef TK_JIT_H
@@ -40,8 +40,10 @@ void jit_llvm_version(char *buf, size_t n);
 /* Sets the module's triple and data layout to the JIT's target. Optimizing
  * and emitting do this themselves; a code generator may call it first. */
 void jit_prepare_module(Jit *j, LLVMModuleRef mod);
-/* Verifies the module, then runs LLVMRunPasses "default<O3>" with loop and
- * SLP vectorization for the target machine. The module stays the caller's.
+/* The LLVM pass pipeline jit_optimize runs (part of the cache keys). */
+const char *jit_pipeline(void);
+/* Verifies the module, then runs jit_pipeline()'s passes for the target
+ * machine. The module stays the caller's.
  * Thread-safe: each call uses a target machine of its own. */
 bool jit_optimize(Jit *j, LLVMModuleRef mod, char *err, size_t nerr);
 /* Verifies and compiles the module to a relocatable object in memory (PIC,

@@ -73,6 +73,7 @@ Test(cpu_cache, a_second_process_loads_objects_from_disk)
     cr_assert(second, "%s", err);
     CpuCompileInfo ci = run_axpy(second, pr, DT_F64, 9);
     cr_assert(ci.from_disk);
+    cr_assert_eq(ci.t_lower, 0, "the disk cache is looked up before lowering");
     CpuStats s = cpu_backend_stats(second);
     cr_assert_eq(s.codegens, 0, "LLVM codegen ran although the object was on disk");
     cr_assert_eq(s.disk_hits, 1);
