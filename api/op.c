@@ -267,6 +267,9 @@ TK_API tk_status tk_op_output_shapes(tk_op *op, const DLTensor *const *inputs, s
     return TK_OK;
 }
 
+/* DLPack before 0.8 has no bool: a bool output may come as uint8. */
+static bool same_dtype(DType have, DType want) { return have == want || (have == DT_U8 && want == DT_BOOL); }
+
 static bool same_shape(const DLTensor *t, int32_t rank, const int64_t *shape)
 {
     if (t->ndim != rank)
@@ -310,7 +313,7 @@ TK_API tk_status tk_op_launch(tk_op *op, const DLTensor *const *inputs, size_t n
             out[j] = &scratch[j];
         } else if (!tensor_validate(out[j], err, sizeof err)) {
             st = op_error(&c, TK_ERR_LAUNCH, "output %s: %s", op->out_name[j], err);
-        } else if (api_dtype(out[j]->dtype) != c.dtype[j] || !same_shape(out[j], c.rank[j], c.shape[j])) {
+        } else if (!same_dtype(api_dtype(out[j]->dtype), c.dtype[j]) || !same_shape(out[j], c.rank[j], c.shape[j])) {
             st = op_error(&c, TK_ERR_LAUNCH, "output %s is %s but must be %s", op->out_name[j],
                           tensor_describe_dl(out[j], have, sizeof have), want);
         }

@@ -15,6 +15,11 @@ bool op_shape_map_bool(OpCall *c)
 
 tk_status op_launch_map_scalars(OpCall *c, const double *scalars, int nscalars)
 {
+    return op_run_map(c, c->op->def->kernel, op_in_dtype(c, 0), scalars, nscalars);
+}
+
+tk_status op_run_map(OpCall *c, const char *kernel, DType t, const double *scalars, int nscalars)
+{
     View v[OP_MAX_IO + 1];
     int n = 0;
     for (int i = 0; i < c->op->nin; i++)
@@ -22,10 +27,9 @@ tk_status op_launch_map_scalars(OpCall *c, const double *scalars, int nscalars)
             view_broadcast(&v[n++], c->in[i], c->rank[0], c->shape[0]);
     view_init(&v[n], c->out[0]);
     tk_scalar sc[OP_MAX_IO];
-    DType t = op_in_dtype(c, 0);
     for (int j = 0; j < nscalars; j++)
         sc[j] = dtype_is_float(t) ? op_scalar_f(t, scalars[j]) : op_scalar_i(t, (int64_t)scalars[j]);
-    return op_run_elementwise(c, c->op->def->kernel, v, n, 1, sc, nscalars);
+    return op_run_elementwise(c, kernel, v, n, 1, sc, nscalars);
 }
 
 tk_status op_launch_map(OpCall *c) { return op_launch_map_scalars(c, NULL, 0); }

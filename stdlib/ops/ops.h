@@ -121,6 +121,11 @@ void view_init(View *v, const DLTensor *t);
 /* t seen with rank `rank` (leading dims added) and broadcast to shape:
  * size-1 dims that differ become stride 0. */
 void view_broadcast(View *v, const DLTensor *t, int32_t rank, const int64_t *shape);
+/* t, which lacks the dims reduced[] marks or has them with size 1 (keepdims),
+ * seen with the full shape: stride 0 on those dims. */
+void view_kept(View *v, const DLTensor *t, int32_t rank, const int64_t *shape, const bool *reduced);
+/* A 0-d zero of t's dtype broadcast to shape: an absent bias. */
+void view_zero(View *v, DLDataType t, int32_t rank, const int64_t *shape);
 /* v with its dims reordered: new dim d is old dim perm[d]. */
 void view_permute(View *v, const int32_t *perm);
 
@@ -158,6 +163,8 @@ bool      op_shape_map_bool(OpCall *c); /* the same with a bool output */
 tk_status op_launch_map(OpCall *c);     /* def->kernel(inputs...) */
 /* def->kernel(inputs..., scalars...) with the scalars in input 0's dtype. */
 tk_status op_launch_map_scalars(OpCall *c, const double *scalars, int nscalars);
+/* kernel(present inputs..., scalars...) with the scalars in dtype t. */
+tk_status op_run_map(OpCall *c, const char *kernel, DType t, const double *scalars, int nscalars);
 
 /* A scalar of dtype t. */
 tk_scalar op_scalar_f(DType t, double v);

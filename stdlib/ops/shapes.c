@@ -84,6 +84,8 @@ bool op_check_dtype(const OpCall *c, int i, uint32_t mask)
     DType t = op_in_dtype(c, i);
     if (t != DT_ERROR && ((mask >> t) & 1u))
         return true;
+    if (t == DT_U8 && (mask & DTB(BOOL)))
+        return true; /* DLPack before 0.8 passes bool as uint8 */
     char list[200];
     return op_fail(c, "input %s has dtype %s; %s takes %s", tk_op_input_name(c->op, (size_t)i),
                    t == DT_ERROR ? "?" : dtype_name(t), c->op->def->name, op_dtype_list(mask, list, sizeof list));

@@ -13,9 +13,9 @@
 void view_init(View *v, const DLTensor *t)
 {
     v->t = *t;
-    memcpy(v->shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
+    memmove(v->shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
     if (t->strides)
-        memcpy(v->strides, t->strides, sizeof(int64_t) * (size_t)t->ndim);
+        memmove(v->strides, t->strides, sizeof(int64_t) * (size_t)t->ndim);
     else
         tensor_contiguous_strides(t->ndim, t->shape, v->strides);
     v->t.shape = v->shape;
@@ -33,6 +33,36 @@ void view_broadcast(View *v, const DLTensor *t, int32_t rank, const int64_t *sha
         v->shape[d] = shape[d];
         v->strides[d] = s < 0 || (src.shape[s] == 1 && shape[d] != 1) ? 0 : src.strides[s];
     }
+    v->t.shape = v->shape;
+    v->t.strides = v->strides;
+}
+
+void view_kept(View *v, const DLTensor *t, int32_t rank, const int64_t *shape, const bool *reduced)
+{
+    View src;
+    view_init(&src, t);
+    bool keepdims = t->ndim == rank;
+    v->t = *t;
+    v->t.ndim = rank;
+    for (int32_t d = 0, at = 0; d < rank; d++) {
+        v->shape[d] = shape[d];
+        v->strides[d] = reduced[d] ? 0 : src.strides[at];
+        at += !reduced[d] || keepdims;
+    }
+    v->t.shape = v->shape;
+    v->t.strides = v->strides;
+}
+
+void view_zero(View *v, DLDataType t, int32_t rank, const int64_t *shape)
+{
+    static const int64_t zero[2]; /* zero bits: 0 in every dtype */
+    memset(v, 0, sizeof *v);
+    v->t.data = (void *)zero;
+    v->t.device = (DLDevice){kDLCPU, 0};
+    v->t.dtype = t;
+    v->t.ndim = rank;
+    for (int32_t d = 0; d < rank; d++)
+        v->shape[d] = shape[d];
     v->t.shape = v->shape;
     v->t.strides = v->strides;
 }
