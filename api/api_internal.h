@@ -15,6 +15,9 @@ struct tk_context {
     tk_target       target;   /* resolved: never TK_TARGET_DEFAULT */
     pthread_mutex_t mu;       /* guards cpu while it is created */
     CpuBackend     *cpu;      /* the JIT and compile cache, made on first use */
+    tk_module      *stdlib;   /* the standard library, compiled on the first tk_op use (stdlib/ops) */
+    bool            stdlib_failed;
+    char            stdlib_error[512];
 };
 
 struct tk_kernel {

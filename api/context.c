@@ -87,6 +87,7 @@ TK_API void tk_context_destroy(tk_context *ctx)
 {
     if (!ctx)
         return;
+    tk_module_destroy(ctx->stdlib);
     cpu_backend_destroy(ctx->cpu);
     pthread_mutex_destroy(&ctx->mu);
     free(ctx);

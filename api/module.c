@@ -164,11 +164,13 @@ TK_API tk_status tk_module_kernel(tk_module *m, const char *name, tk_kernel **ou
     *out = NULL;
     if (!m->ok)
         return api_fail(TK_ERR_COMPILE, "tk_module_kernel: the module has errors");
-    for (size_t i = 0; i < m->nkernels; i++)
-        if (!strcmp(m->kernels[i].info->ast->name, name)) {
-            *out = &m->kernels[i];
-            return TK_OK;
-        }
+    /* a user's kernel before a standard library one of the same name */
+    for (int library = 0; library < 2; library++)
+        for (size_t i = 0; i < m->nkernels; i++)
+            if (!strcmp(m->kernels[i].info->ast->name, name) && m->kernels[i].info->ast->library == library) {
+                *out = &m->kernels[i];
+                return TK_OK;
+            }
     char list[512] = "";
     for (size_t i = 0; i < m->nkernels; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",

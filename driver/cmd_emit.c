@@ -15,6 +15,7 @@ static const char help[] =
     "       tkc emit --loops [-k KERNEL] [--target cpu|npu] [--no-schedule] [--auto] [--schedule]\n"
     "                        [--loop-ids] [--dump-after=PASS|all] FILE\n"
     "       tkc emit --llvm|--asm [-k KERNEL] FILE\n"
+    "       tkc emit --source std:NAME\n"
     "  --ast          the typed AST: every expression's dtype, every stage's extents\n"
     "  --loops        the loop IR of each kernel of FILE, default schedule (docs/ir.md)\n"
     "  -k KERNEL      only this kernel (any loaded file)\n"
@@ -29,6 +30,8 @@ static const char help[] =
     "  --auto         with --loops: a kernel without a schedule gets the automatic one\n"
     "  --llvm         the optimized LLVM IR the cpu target runs (docs/cpu-backend.md)\n"
     "  --asm          the machine code the cpu target runs, as assembly\n"
+    "  --source std:NAME  the .tk source of a standard library operator's kernels,\n"
+    "                 or of a whole library file (docs/stdlib.md)\n"
     "A generic kernel with one type parameter is shown instantiated with f32;\n"
     "one with tensors of any rank (T[...]) is listed with a note.\n";
 
@@ -116,6 +119,8 @@ static bool emit_loops(Ctx *c, AstProgram *p, const Opts *o)
 
 int cmd_emit(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[0], "--source"))
+        return cmd_emit_std_source(argv[1]);
     const char *what = NULL, *file = NULL;
     Opts o = {.target = "cpu"};
     Arena scratch;

@@ -35,7 +35,11 @@ static const char help[] =
     "                         and relative error, fail beyond the dtype's tolerance\n"
     "                         (f64 1e-12, f32 1e-5, f16 2e-3, bf16 1.6e-2 relative; ints exact)\n"
     "  --time                 report compile time (and whether it came from a cache) and\n"
-    "                         run time on stderr\n";
+    "                         run time on stderr\n"
+    "       tkc run std:NAME [--in [NAME=]FILE.npy ...] [--attr NAME=VALUE ...]\n"
+    "                        [--out [NAME=]FILE.npy ...] [--target cpu|interp] [--print]\n"
+    "Runs a standard library operator (tkc run std:NAME --help; tkc list std).\n"
+    "  --attr NAME=VALUE      an attribute: 1, 0.5, 1,1,2,2 (a list), or text\n";
 
 typedef struct Pair {
     const char *name, *value;
@@ -473,7 +477,7 @@ static void print_rec(FILE *f, const NpyArray *a, int32_t axis, int64_t off, int
     fputc(']', f);
 }
 
-static void print_output(FILE *f, const char *name, const NpyArray *a)
+void print_output(FILE *f, const char *name, const NpyArray *a)
 {
     char desc[160];
     int64_t n;
@@ -683,6 +687,8 @@ done:
 
 int cmd_run(int argc, char **argv)
 {
+    if (std_op_wanted(argc, argv))
+        return cmd_run_std(argc, argv);
     Opts o = {0};
     int st = parse_args(argc, argv, &o);
     if (st) {

@@ -21,14 +21,22 @@ static const struct {
      "  tkc emit --loops [-k KERNEL] [--target cpu|npu] [--no-schedule] [--auto] [--schedule]\n"
      "                 [--loop-ids] [--dump-after=PASS|all] FILE\n"
      "  tkc emit --llvm|--asm [-k KERNEL] FILE\n"
+     "  tkc emit --source std:NAME\n"
      "      print the typed AST, the loop IR of each kernel (with its schedule, or the\n"
-     "      automatic one), or the LLVM IR / assembly the cpu target runs\n"},
+     "      automatic one), the LLVM IR / assembly the cpu target runs, or the .tk\n"
+     "      source of a standard library operator or file\n"},
+    {"list", cmd_list,
+     "list std\n"
+     "      list the standard library's operators (docs/stdlib.md)\n"},
     {"run", cmd_run,
      "run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
      "                 [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
      "                 [--target cpu|interp] [--check] [--time]\n"
+     "  tkc run std:NAME [--in [NAME=]FILE.npy ...] [--attr NAME=VALUE ...]\n"
+     "                 [--out [NAME=]FILE.npy ...] [--target cpu|interp] [--print]\n"
      "      run a kernel on .npy inputs, compiled for this CPU with LLVM (default) or on\n"
-     "      the reference interpreter; --check compares the two\n"},
+     "      the reference interpreter; --check compares the two; std:NAME runs a\n"
+     "      standard library operator with ONNX-style attributes (--attr axis=1)\n"},
     {"sim", cmd_sim,
      "sim FILE.npuasm [--profile NAME|FILE] [--profile-path DIRS] [--block-dim N]\n"
      "                 [--in NAME=FILE ...] [--out NAME=FILE ...] [--report] [--trace FILE]\n"

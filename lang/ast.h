@@ -153,6 +153,7 @@ struct AstKernel {
     AstStmtVec      stmts;
     SrcSpan         close;       /* the closing brace */
     struct KernelInfo *info;     /* sema: resolved tables (lang/sema/sema.h) */
+    bool            library;     /* from a "std:" file: its own namespace */
 };
 
 /* fn name(p: T, ...) -> T = expr; */
@@ -163,6 +164,7 @@ struct AstFn {
     AstType     ret;
     AstExpr    *body;
     int         check_state; /* sema: 0 unchecked, 1 in progress, 2 done */
+    bool        library;     /* from a "std:" file: its own namespace */
 };
 
 /* One method call in a schedule chain: .split(d, 16, do, di) */
@@ -198,6 +200,7 @@ typedef struct AstSchedule {
     SrcSpan         target_span;
     AstSchedStmtVec stmts;
     SrcSpan         span;        /* the `schedule` keyword */
+    bool            library;     /* from a "std:" file: schedules a library kernel */
 } AstSchedule;
 
 typedef struct AstImport {
@@ -222,6 +225,7 @@ typedef VEC(AstItem) AstItemVec;
 /* One parsed file. */
 typedef struct AstModule {
     uint32_t   file;
+    bool       library;          /* a standard library file ("std:NAME") */
     AstItemVec items;
 } AstModule;
 

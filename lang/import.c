@@ -1,8 +1,11 @@
 /* The import loader: loads the root file and, depth first, every file it
  * imports (paths relative to the importing file, each file once by realpath),
- * reporting missing files and cycles at the import that causes them. */
+ * reporting missing files and cycles at the import that causes them.
+ * "std:NAME" imports the standard library file embedded in libtk; its
+ * kernels and fns are marked as library ones, a namespace of their own. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,9 +16,10 @@
 #define IMPORT_MAX_DEPTH 200
 
 typedef struct Unit {
-    const char *real;      /* realpath, or NULL for in-memory text */
+    const char *real;      /* realpath, "std:NAME", or NULL for in-memory text */
     uint32_t    file;
     bool        done;      /* loaded; false while its imports are being loaded */
+    bool        library;   /* a "std:" file */
 } Unit;
 
 typedef struct Frame {
@@ -92,24 +96,67 @@ static bool read_file(Ctx *c, const char *path, uint32_t *file)
 
 static void load(Loader *ld, uint32_t unit);
 
+/* Adds a unit and loads it through import im. */
+static void enter(Loader *ld, AstImport *im, Unit nu)
+{
+    vec_push(&ld->c->arena, ld->units, nu);
+    if (ld->c->arena.oom)
+        return;
+    im->file = nu.file;
+    ld->stack.v[ld->stack.n - 1].via = im;
+    load(ld, ld->units.n - 1);
+}
+
+/* Whether unit u is loaded already (im then refers to it, or closes a cycle). */
+static bool seen(Loader *ld, const char *key, AstImport *im)
+{
+    int u = find_unit(ld, key);
+    if (u < 0)
+        return false;
+    if (!ld->units.v[u].done)
+        report_cycle(ld, (uint32_t)u, im);
+    else
+        im->file = ld->units.v[u].file;
+    return true;
+}
+
+static void load_std(Loader *ld, AstImport *im)
+{
+    size_t len;
+    const char *text = stdlib_file(im->path + 4, &len);
+    if (!text) {
+        char list[512] = "";
+        for (size_t i = 0; stdlib_file_name(i); i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s std:%s", i ? "," : "", stdlib_file_name(i));
+        diag_error(&ld->c->diags, im->span, "no standard library file '%s' (there are:%s)", im->path, list);
+        return;
+    }
+    if (seen(ld, im->path, im))
+        return;
+    uint32_t file = srcmap_add(&ld->c->files, im->path, text, len);
+    enter(ld, im, (Unit){arena_strdup(&ld->c->arena, im->path), file, false, true});
+}
+
 static void load_import(Loader *ld, uint32_t importer, AstImport *im)
 {
-    /* In-memory text imports relative to the current directory. */
     const Unit *from = &ld->units.v[importer];
+    if (!strncmp(im->path, "std:", 4)) {
+        load_std(ld, im);
+        return;
+    }
+    if (from->library) {
+        diag_error(&ld->c->diags, im->span, "a standard library file imports only \"std:\" files, not '%s'", im->path);
+        return;
+    }
+    /* In-memory text imports relative to the current directory. */
     char *path = resolve(ld, from->real ? file_name(ld, from->file) : "", im->path);
     char real[PATH_MAX];
     if (!realpath(path, real)) {
         diag_error(&ld->c->diags, im->span, "cannot open imported file '%s': %s", im->path, strerror(errno));
         return;
     }
-    int u = find_unit(ld, real);
-    if (u >= 0) {
-        if (!ld->units.v[u].done)
-            report_cycle(ld, (uint32_t)u, im);
-        else
-            im->file = ld->units.v[u].file;
+    if (seen(ld, real, im))
         return;
-    }
     if (ld->stack.n >= IMPORT_MAX_DEPTH) {
         diag_error(&ld->c->diags, im->span, "imports nested too deep (more than %d files)", IMPORT_MAX_DEPTH);
         return;
@@ -119,13 +166,21 @@ static void load_import(Loader *ld, uint32_t importer, AstImport *im)
         diag_error(&ld->c->diags, im->span, "cannot open imported file '%s': %s", im->path, strerror(errno));
         return;
     }
-    Unit nu = {arena_strdup(&ld->c->arena, real), file, false};
-    vec_push(&ld->c->arena, ld->units, nu);
-    if (ld->c->arena.oom)
-        return;
-    im->file = file;
-    ld->stack.v[ld->stack.n - 1].via = im;
-    load(ld, ld->units.n - 1);
+    enter(ld, im, (Unit){arena_strdup(&ld->c->arena, real), file, false, false});
+}
+
+static void mark_library(AstModule *m)
+{
+    m->library = true;
+    for (uint32_t i = 0; i < m->items.n; i++) {
+        AstItem *it = &m->items.v[i];
+        if (it->kind == ITEM_KERNEL)
+            it->u.kernel->library = true;
+        else if (it->kind == ITEM_FN)
+            it->u.fn->library = true;
+        else if (it->kind == ITEM_SCHEDULE)
+            it->u.sched->library = true;
+    }
 }
 
 /* Parses one file, loads its imports, then appends it: imports come before
@@ -135,6 +190,8 @@ static void load(Loader *ld, uint32_t unit)
     Frame f = {unit, NULL};
     vec_push(&ld->c->arena, ld->stack, f);
     AstModule *m = parse_module(ld->c, ld->units.v[unit].file);
+    if (ld->units.v[unit].library)
+        mark_library(m);
     for (uint32_t i = 0; i < m->items.n; i++)
         if (m->items.v[i].kind == ITEM_IMPORT)
             load_import(ld, unit, m->items.v[i].u.import);
@@ -149,7 +206,7 @@ static AstProgram *load_root(Ctx *c, uint32_t file, const char *real)
     memset(&ld, 0, sizeof ld);
     ld.c = c;
     ld.p = arena_alloc(&c->arena, sizeof *ld.p);
-    Unit u = {real, file, false};
+    Unit u = {real, file, false, false};
     vec_push(&c->arena, ld.units, u);
     if (c->arena.oom)
         return ld.p;

@@ -18,6 +18,12 @@ AstProgram *lang_load_file(Ctx *c, const char *path);
  * current directory. */
 AstProgram *lang_load_string(Ctx *c, const char *name, const char *text, size_t len);
 
+/* The standard library's files, embedded at build time (stdlib/NAME.tk,
+ * imported as "std:NAME"): the text of one, or NULL when there is none;
+ * and the i-th name in sorted order (NULL past the end). */
+const char *stdlib_file(const char *name, size_t *len);
+const char *stdlib_file_name(size_t i);
+
 /* Semantic analysis of the whole program: names, dtypes, shapes, bounds,
  * stages and schedules. False when it reported an error. */
 bool sema_check(Ctx *c, AstProgram *p);

@@ -133,14 +133,16 @@ char *launch_expr_text(const AstExpr *e, char *buf, size_t len)
     return buf;
 }
 
+/* A user's kernel before a standard library one of the same name. */
 KernelInfo *launch_find_kernel(const AstProgram *p, const char *name)
 {
-    for (uint32_t m = 0; m < p->modules.n; m++) {
-        const AstModule *mod = p->modules.v[m];
-        for (uint32_t i = 0; i < mod->items.n; i++)
-            if (mod->items.v[i].kind == ITEM_KERNEL && !strcmp(mod->items.v[i].u.kernel->name, name))
-                return mod->items.v[i].u.kernel->info;
-    }
+    for (int library = 0; library < 2; library++)
+        for (uint32_t m = 0; m < p->modules.n; m++) {
+            const AstModule *mod = p->modules.v[m];
+            for (uint32_t i = 0; i < mod->items.n && mod->library == library; i++)
+                if (mod->items.v[i].kind == ITEM_KERNEL && !strcmp(mod->items.v[i].u.kernel->name, name))
+                    return mod->items.v[i].u.kernel->info;
+        }
     return NULL;
 }
 

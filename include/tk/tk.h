@@ -130,6 +130,65 @@ TK_API tk_status tk_kernel_output_shapes(tk_kernel *k, const tk_args *args, int3
  * shapes), then runs the kernel. Strided tensors are honoured. */
 TK_API tk_status tk_launch(tk_kernel *k, const tk_args *args);
 
+/* ---- standard library operators ----------------------------------------- */
+
+/* An operator of the standard library (docs/stdlib.md), called by name with
+ * ONNX-style attributes: tk_op_create(ctx, "softmax", attrs, n, &op). The
+ * operator maps inputs of any rank (up to TK_MAX_RANK), strides, broadcasting
+ * and axes onto its .tk kernel; compiles are cached in the context per kernel
+ * and dtype, so one op may be launched on any shapes. */
+typedef struct tk_op tk_op;
+
+typedef enum tk_attr_kind {
+    TK_ATTR_INT,     /* i */
+    TK_ATTR_FLOAT,   /* f */
+    TK_ATTR_INTS,    /* ints[0 .. n) */
+    TK_ATTR_FLOATS,  /* floats[0 .. n) */
+    TK_ATTR_STRING,  /* s */
+} tk_attr_kind;
+
+typedef struct tk_attr {
+    const char    *name;
+    tk_attr_kind   kind;
+    int64_t        i;
+    double         f;
+    const int64_t *ints;
+    const double  *floats;
+    size_t         n;
+    const char    *s;
+} tk_attr;
+
+/* The operators this build has, sorted by name ("abs" ... "xor"); NULL past
+ * the end. tk_op_summary gives a one-line description, or NULL. */
+TK_API size_t      tk_op_count(void);
+TK_API const char *tk_op_name(size_t i);
+TK_API const char *tk_op_summary(const char *name);
+
+/* Checks the operator's name and the attributes' names and kinds (values that
+ * depend on the inputs, such as an axis, are checked at launch). The
+ * attributes are copied. */
+TK_API tk_status tk_op_create(tk_context *ctx, const char *name, const tk_attr *attrs, size_t n_attrs,
+                              tk_op **out);
+TK_API void      tk_op_destroy(tk_op *op);
+
+/* Counts and names of inputs and outputs; an optional input may be passed
+ * as NULL, an optional output may be NULL at launch (then it is not kept). */
+TK_API size_t      tk_op_input_count(const tk_op *op);
+TK_API size_t      tk_op_output_count(const tk_op *op);
+TK_API const char *tk_op_input_name(const tk_op *op, size_t i);
+TK_API const char *tk_op_output_name(const tk_op *op, size_t i);
+
+/* The outputs' ranks, shapes (shapes[j * TK_MAX_RANK + a]) and dtypes for
+ * these inputs; dtypes may be NULL. */
+TK_API tk_status tk_op_output_shapes(tk_op *op, const DLTensor *const *inputs, size_t n_inputs, int32_t *ranks,
+                                     int64_t *shapes, DLDataType *dtypes);
+
+/* Validates the inputs and that each output has the shape and dtype
+ * tk_op_output_shapes gives (any strides), then computes. Outputs must not
+ * share memory with inputs. */
+TK_API tk_status tk_op_launch(tk_op *op, const DLTensor *const *inputs, size_t n_inputs, DLTensor *const *outputs,
+                              size_t n_outputs);
+
 /* ---- errors ------------------------------------------------------------- */
 
 /* The calling thread's message for its most recent failed call ("" if none). */

@@ -9,12 +9,20 @@
 
 static const char type_list[] = "f32 f16 bf16 f64 i8 i16 i32 i64 u8 u16 u32 u64 bool";
 
+/* A name resolves in the caller's namespace first: a library fn calls the
+ * library's helpers, a user's file its own, and a user's file sees the
+ * library's fns it imported under names it does not define itself. */
 AstFn *sema_find_fn(Sema *s, const char *name)
 {
+    bool library = s->fn ? s->fn->library : s->k && s->k->ast->library;
+    AstFn *other = NULL;
     for (uint32_t i = 0; i < s->fns.n; i++)
-        if (same_name(s->fns.v[i]->name, name))
-            return s->fns.v[i];
-    return NULL;
+        if (same_name(s->fns.v[i]->name, name)) {
+            if (s->fns.v[i]->library == library)
+                return s->fns.v[i];
+            other = other ? other : s->fns.v[i];
+        }
+    return library ? NULL : other;
 }
 
 static bool is_error(const AstExpr *e) { return e->dtype == DT_ERROR; }

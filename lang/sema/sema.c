@@ -3,16 +3,17 @@
  * extents, bounds) and each schedule. */
 #include "lang/sema/sema_internal.h"
 
-/* Reports a second top-level declaration of one name. */
-static bool declared_twice(Sema *s, const char *name, SrcSpan at)
+/* Reports a second top-level declaration of one name in one namespace (the
+ * standard library's, or the user's files'). */
+static bool declared_twice(Sema *s, const char *name, SrcSpan at, bool library)
 {
     SrcSpan prev = NO_SPAN;
     bool found = false;
     for (uint32_t i = 0; i < s->kernels.n && !found; i++)
-        if (same_name(s->kernels.v[i]->name, name))
+        if (same_name(s->kernels.v[i]->name, name) && s->kernels.v[i]->library == library)
             prev = s->kernels.v[i]->span, found = true;
     for (uint32_t i = 0; i < s->fns.n && !found; i++)
-        if (same_name(s->fns.v[i]->name, name))
+        if (same_name(s->fns.v[i]->name, name) && s->fns.v[i]->library == library)
             prev = s->fns.v[i]->span, found = true;
     if (!found)
         return false;
@@ -29,14 +30,14 @@ static void collect(Sema *s, AstProgram *p)
             AstItem *it = &mod->items.v[i];
             switch (it->kind) {
             case ITEM_KERNEL:
-                if (!declared_twice(s, it->u.kernel->name, it->u.kernel->span))
+                if (!declared_twice(s, it->u.kernel->name, it->u.kernel->span, mod->library))
                     vec_push(&s->c->arena, s->kernels, it->u.kernel);
                 break;
             case ITEM_FN:
                 if (intrinsic_lookup(it->u.fn->name) >= 0 || dtype_from_name(it->u.fn->name) != DT_ERROR)
                     diag_error(sink(s), it->u.fn->span, "fn '%s' has the name of a built-in %s", it->u.fn->name,
                                intrinsic_lookup(it->u.fn->name) >= 0 ? "function" : "type");
-                else if (!declared_twice(s, it->u.fn->name, it->u.fn->span))
+                else if (!declared_twice(s, it->u.fn->name, it->u.fn->span, mod->library))
                     vec_push(&s->c->arena, s->fns, it->u.fn);
                 break;
             case ITEM_SCHEDULE: vec_push(&s->c->arena, s->scheds, it->u.sched); break;
@@ -106,7 +107,7 @@ bool sema_check(Ctx *c, AstProgram *p)
         AstSchedule *sc = s.scheds.v[i];
         AstKernel *target = NULL;
         for (uint32_t j = 0; j < s.kernels.n; j++)
-            if (same_name(s.kernels.v[j]->name, sc->kernel))
+            if (same_name(s.kernels.v[j]->name, sc->kernel) && s.kernels.v[j]->library == sc->library)
                 target = s.kernels.v[j];
         if (!target) {
             diag_error(&c->diags, sc->kernel_span, "schedule for unknown kernel '%s'", sc->kernel);
