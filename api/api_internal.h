@@ -25,8 +25,7 @@ struct tk_kernel {
     KernelInfo    *info;
     tk_param_info *params;   /* built at compile time, so introspection */
     tk_param_info *outputs;  /* never allocates and is thread-safe */
-    pthread_mutex_t mu;       /* guards inst */
-    CpuKernel     *inst[DT__COUNT]; /* compiled, per type-parameter dtype (DT_ERROR: not generic) */
+    CpuInstances   inst;     /* compiled, per type-parameter dtype */
 };
 
 struct tk_module {
@@ -44,6 +43,12 @@ struct tk_module {
 /* Records msg as the calling thread's last error and returns status. */
 tk_status api_fail(tk_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void      api_clear_error(void);
+/* Records a failed compile stage's diagnostics as the calling thread's last
+ * error: the rendered text (tk_last_error) and the records
+ * (tk_last_diagnostic), copied. Returns TK_ERR_COMPILE. */
+tk_status api_fail_diagnostics(const DiagSink *diags);
+/* The module's record of diagnostic d (file names from files). */
+tk_diagnostic api_diagnostic_record(const SrcMap *files, const Diag *d);
 
 /* Fills k->params and k->outputs from k->info (kernel.c). */
 void api_describe_kernel(tk_kernel *k, Arena *a, const SrcMap *files);

@@ -1,25 +1,10 @@
-/* Contexts, versions, status strings and the per-thread error message. */
+/* Contexts, versions and status strings. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "api/api_internal.h"
 #include "support/tensor.h"
-
-static _Thread_local char last_error[1024];
-
-tk_status api_fail(tk_status status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-void api_clear_error(void) { last_error[0] = 0; }
-
-TK_API const char *tk_last_error(void) { return last_error; }
 
 TK_API const char *tk_version(void) { return TK_VERSION_STRING; }
 

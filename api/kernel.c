@@ -126,61 +126,25 @@ TK_API tk_status tk_kernel_output_shapes(tk_kernel *k, const tk_args *args, int3
     return ok ? TK_OK : api_fail(TK_ERR_LAUNCH, "%s", err);
 }
 
-/* The compiled instantiation for key: compiled outside the kernel's lock,
- * so two threads may compile the same one at once; the compile cache's map
- * makes them agree on one. */
-static CpuKernel *instance(tk_kernel *k, CpuBackend *be, const InstKey *key, char *err, size_t nerr)
-{
-    DType slot = key->tparam < DT__COUNT ? key->tparam : DT_ERROR;
-    pthread_mutex_lock(&k->mu);
-    CpuKernel *ck = k->inst[slot];
-    pthread_mutex_unlock(&k->mu);
-    if (ck)
-        return ck;
-    ck = cpu_compile(be, &k->module->c.files, k->info, key, NULL, err, nerr);
-    if (ck) {
-        pthread_mutex_lock(&k->mu);
-        k->inst[slot] = ck;
-        pthread_mutex_unlock(&k->mu);
-    }
-    return ck;
-}
-
-/* Validation as the interpreter does it, then the compiled code. Misaligned
- * tensors (the compiled code assumes element alignment) run on the
- * interpreter. */
+/* cpu_launch, with its failures as the thread's last error: a compile
+ * stage's located diagnostics, or the launch's message. */
 static tk_status launch_cpu(tk_kernel *k, const LaunchArgs *la)
 {
-    char err[1024];
-    Binding b;
-    if (!launch_prepare(k->info, la, &b, err, sizeof err)) {
-        binding_free(&b);
-        return api_fail(TK_ERR_LAUNCH, "%s", err);
-    }
-    tk_status st = TK_OK;
-    if (!cpu_args_aligned(k->info, la)) {
-        if (!interp_run(k->info, la, err, sizeof err))
-            st = api_fail(TK_ERR_LAUNCH, "%s", err);
-        binding_free(&b);
-        return st;
-    }
     CpuBackend *be = api_cpu_backend(k->module->ctx);
-    if (!be) {
-        binding_free(&b);
+    if (!be)
         return TK_ERR_UNSUPPORTED;
+    char err[1024];
+    Arena a;
+    arena_init(&a);
+    DiagSink diags;
+    diag_init(&diags, &a, &k->module->c.files);
+    tk_status st = TK_OK;
+    switch (cpu_launch(be, &k->module->c.files, k->info, la, &k->inst, NULL, &diags, err, sizeof err)) {
+    case CPU_LAUNCHED: break;
+    case CPU_LAUNCH_FAILED: st = api_fail(TK_ERR_LAUNCH, "%s", err); break;
+    case CPU_COMPILE_FAILED: st = api_fail_diagnostics(&diags); break;
     }
-    InstKey key = cpu_inst_key(k->info, &b);
-    CpuKernel *ck = instance(k, be, &key, err, sizeof err);
-    if (!ck && key.tparam != DT_ERROR) {
-        /* An instantiation the kernel does not allow (exp on i32): the
-         * interpreter reports it as the launch error it is. */
-        if (!interp_run(k->info, la, err, sizeof err))
-            st = api_fail(TK_ERR_LAUNCH, "%s", err);
-    } else if (!ck)
-        st = api_fail(TK_ERR_INTERNAL, "%s", err);
-    else if (!cpu_run(ck, k->info, la, &b, err, sizeof err))
-        st = api_fail(TK_ERR_LAUNCH, "%s", err);
-    binding_free(&b);
+    arena_free(&a);
     return st;
 }
 

@@ -7,9 +7,9 @@
 #include "api/api_internal.h"
 #include "compiler/pipeline.h"
 
-static tk_diagnostic record(tk_module *m, const Diag *d)
+tk_diagnostic api_diagnostic_record(const SrcMap *files, const Diag *d)
 {
-    const SrcFile *f = d->span.at.file ? srcmap_file(&m->c.files, d->span.at.file) : NULL;
+    const SrcFile *f = d->span.at.file ? srcmap_file(files, d->span.at.file) : NULL;
     return (tk_diagnostic){
         .level = d->level == DIAG_ERROR ? TK_DIAG_ERROR : d->level == DIAG_WARNING ? TK_DIAG_WARNING : TK_DIAG_NOTE,
         .file = f ? f->name : "",
@@ -29,9 +29,9 @@ static void keep_diagnostics(tk_module *m)
     }
     m->diags = arena_alloc(&m->c.arena, (n + 1) * sizeof *m->diags);
     for (const Diag *d = m->c.diags.head; d; d = d->next) {
-        m->diags[m->ndiags++] = record(m, d);
+        m->diags[m->ndiags++] = api_diagnostic_record(&m->c.files, d);
         for (const Diag *note = d->notes; note; note = note->next)
-            m->diags[m->ndiags++] = record(m, note);
+            m->diags[m->ndiags++] = api_diagnostic_record(&m->c.files, note);
     }
     size_t len = 0;
     FILE *f = open_memstream(&m->diag_text, &len);
@@ -56,7 +56,7 @@ static void keep_kernels(tk_module *m)
             tk_kernel *k = &m->kernels[m->nkernels++];
             k->module = m;
             k->info = it->u.kernel->info;
-            pthread_mutex_init(&k->mu, NULL);
+            pthread_mutex_init(&k->inst.mu, NULL);
             api_describe_kernel(k, &m->c.arena, &m->c.files);
         }
 }
@@ -132,7 +132,7 @@ TK_API void tk_module_destroy(tk_module *m)
         return;
     free(m->diag_text);
     for (size_t i = 0; i < m->nkernels; i++)
-        pthread_mutex_destroy(&m->kernels[i].mu);
+        pthread_mutex_destroy(&m->kernels[i].inst.mu);
     ctx_free(&m->c);
     free(m);
 }

@@ -14,6 +14,7 @@
 #include "compiler/pipeline.h"
 #include "compiler/target.h"
 #include "jit/cache.h"
+#include "support/clock.h"
 
 /* Bumped whenever the generated code changes for the same loop IR: part of
  * the disk cache key. */
@@ -111,13 +112,6 @@ CpuStats cpu_backend_stats(CpuBackend *be)
 
 const CpuTarget *cpu_backend_target(const CpuBackend *be) { return &be->target; }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The in-process key: the backend's ident (jit/cache.h), every source
  * file, the kernel, the instantiation, the target and its options. */
 static void make_key(CpuBackend *be, const SrcMap *files, const KernelInfo *k, const InstKey *key, CacheKey *out)
@@ -169,16 +163,16 @@ static LLVMMemoryBufferRef build_object(CpuBackend *be, const Func *f, CpuCompil
                                         char *err, size_t nerr)
 {
     LLVMMemoryBufferRef obj = NULL;
-    double t0 = now();
+    double t0 = clock_seconds();
     LLVMContextRef llc = LLVMContextCreate();
     LLVMModuleRef mod = cpu_codegen(llc, f, &be->target, diags);
-    double t1 = now();
+    double t1 = clock_seconds();
     info->t_codegen = t1 - t0;
     if (mod && jit_optimize(be->jit, mod, err, nerr)) {
-        double t2 = now();
+        double t2 = clock_seconds();
         info->t_optimize = t2 - t1;
         jit_emit_object(be->jit, mod, &obj, err, nerr);
-        info->t_object = now() - t2;
+        info->t_object = clock_seconds() - t2;
     }
     if (mod)
         LLVMDisposeModule(mod);
@@ -267,9 +261,9 @@ static CpuKernel *emit_code(CpuBackend *be, Compile *cc, const Func *f, CpuCompi
             be->stats.codegens++;
             pthread_mutex_unlock(&be->mu);
             cache_store(be->cache, &dk, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
-            double t = now();
+            double t = clock_seconds();
             kern = load(be, obj, name, err, nerr);
-            info->t_load = now() - t;
+            info->t_load = clock_seconds() - t;
         }
     }
     if (!kern)
@@ -373,30 +367,22 @@ static bool keep(void *ud, Compile *cc, Func *f)
 }
 
 CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key, CpuCompileInfo *info,
-                       char *err, size_t nerr)
+                       DiagSink *diags)
 {
-    double t0 = now();
+    double t0 = clock_seconds();
     CpuCompileInfo dummy;
     if (!info)
         info = &dummy;
     memset(info, 0, sizeof *info);
-    Arena a;
-    arena_init(&a);
-    DiagSink ds;
-    diag_init(&ds, &a, files);
     Compiled out = {0};
+    int before = diags->nerr;
     /* the kernel's cpu schedule, or the automatic one (docs/schedules.md) */
     Pipeline p = {.files = files, .target = &be->desc, .kernel = k, .key = key ? *key : (InstKey){DT_ERROR},
-                  .emit = true, .emit_kind = EMIT_CODE, .auto_schedule = true, .verify = true, .diags = &ds,
+                  .emit = true, .emit_kind = EMIT_CODE, .auto_schedule = true, .verify = true, .diags = diags,
                   .emit_info = info, .each = keep, .ud = &out};
-    if (!pipeline_run(&p) || !out.kernel) {
-        if (ds.head)
-            diag_headline(&ds, ds.head, err, nerr);
-        else
-            snprintf(err, nerr, "%s: cannot compile the kernel", k->ast->name);
-    }
-    arena_free(&a);
+    if ((!pipeline_run(&p) || !out.kernel) && diags->nerr == before)
+        diag_error(diags, k->ast->span, "kernel '%s': cannot compile it", k->ast->name);
     info->t_lower = out.times.lower;
-    info->seconds = now() - t0;
+    info->seconds = clock_seconds() - t0;
     return out.kernel;
 }

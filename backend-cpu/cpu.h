@@ -54,6 +54,8 @@ typedef struct CpuCompileInfo {
     /* where it went: lowering and scheduling, LLVM IR generation, the O3
      * pipeline, instruction selection to an object, loading into the JIT */
     double t_lower, t_codegen, t_optimize, t_object, t_load;
+    bool   interpreted;           /* cpu_launch ran the interpreter instead */
+    double t_run;                 /* cpu_launch: the run itself */
 } CpuCompileInfo;
 
 /* opts may be NULL. NULL with a message when the JIT cannot be created. */
@@ -67,9 +69,10 @@ const CpuTarget *cpu_backend_target(const CpuBackend *be);
  * map, the disk cache, or lowered and compiled now. `files` is the source the
  * kernel came from (all of it goes into the cache key). Lowering works on
  * a fork of k's symbolic context, so compiles of one module never wait for
- * each other. Thread-safe. NULL with a message. */
+ * each other. Thread-safe. NULL after located diagnostics in diags (whose
+ * files must be `files`). */
 CpuKernel *cpu_compile(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key,
-                       CpuCompileInfo *info, char *err, size_t nerr);
+                       CpuCompileInfo *info, DiagSink *diags);
 
 /* The cpu Target for this backend: the description with the host's vector
  * width, emitting through this backend's JIT and caches. */
@@ -92,5 +95,26 @@ bool cpu_run(const CpuKernel *ck, const KernelInfo *k, const LaunchArgs *a, cons
              size_t nerr);
 /* The instantiation a prepared launch needs. */
 InstKey cpu_inst_key(const KernelInfo *k, const Binding *b);
+
+/* Compiled instantiations of one kernel, per type-parameter dtype
+ * (DT_ERROR: not generic), for callers that launch it many times. */
+typedef struct CpuInstances {
+    pthread_mutex_t mu;
+    CpuKernel      *inst[DT__COUNT];
+} CpuInstances;
+
+typedef enum CpuLaunchResult {
+    CPU_LAUNCHED,
+    CPU_LAUNCH_FAILED,    /* the arguments do not fit, or the kernel's checks failed: err */
+    CPU_COMPILE_FAILED,   /* a compile stage failed: located diagnostics in diags */
+} CpuLaunchResult;
+
+/* A launch on the cpu target, as tk_launch and `tkc run` both do it: the
+ * interpreter's validation (launch_prepare), then the compiled
+ * instantiation (from `cache` when given) -- or the interpreter for kernels
+ * the backend does not compile and for misaligned tensors. info (may be
+ * NULL) says where the code came from and how long each step took. */
+CpuLaunchResult cpu_launch(CpuBackend *be, const SrcMap *files, KernelInfo *k, const LaunchArgs *la,
+                           CpuInstances *cache, CpuCompileInfo *info, DiagSink *diags, char *err, size_t nerr);
 
 #endif

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend-cpu/cpu_int.h"
+#include "compiler/interp/interp.h"
 #include "compiler/pipeline.h"
+#include "support/clock.h"
 
 bool cpu_supports(const KernelInfo *k) { return pipeline_lowerable(k); }
 
@@ -130,4 +133,71 @@ bool cpu_run(const CpuKernel *ck, const KernelInfo *k, const LaunchArgs *a, cons
 done:
     free(args), free(strides), free(isc), free(fsc);
     return ok;
+}
+
+/* The instantiation for key: from the cache when it has it, else compiled
+ * (outside the cache's lock: two threads may compile the same one at once,
+ * and the backend's in-process map makes them agree on one). */
+static CpuKernel *instance(CpuBackend *be, const SrcMap *files, KernelInfo *k, const InstKey *key,
+                           CpuInstances *cache, CpuCompileInfo *info, DiagSink *diags)
+{
+    DType slot = key->tparam < DT__COUNT ? key->tparam : DT_ERROR;
+    CpuKernel *ck = NULL;
+    if (cache) {
+        pthread_mutex_lock(&cache->mu);
+        ck = cache->inst[slot];
+        pthread_mutex_unlock(&cache->mu);
+        if (ck) {
+            info->from_mem = true;
+            return ck;
+        }
+    }
+    ck = cpu_compile(be, files, k, key, info, diags);
+    if (ck && cache) {
+        pthread_mutex_lock(&cache->mu);
+        cache->inst[slot] = ck;
+        pthread_mutex_unlock(&cache->mu);
+    }
+    return ck;
+}
+
+CpuLaunchResult cpu_launch(CpuBackend *be, const SrcMap *files, KernelInfo *k, const LaunchArgs *la,
+                           CpuInstances *cache, CpuCompileInfo *info, DiagSink *diags, char *err, size_t nerr)
+{
+    CpuCompileInfo dummy;
+    if (!info)
+        info = &dummy;
+    memset(info, 0, sizeof *info);
+    Binding b;
+    CpuLaunchResult r = CPU_LAUNCH_FAILED;
+    if (!launch_prepare(k, la, &b, err, nerr))
+        goto done;
+    double t0;
+    if (!cpu_supports(k) || !cpu_args_aligned(k, la)) {
+        info->interpreted = true;
+        t0 = clock_seconds();
+        if (interp_run(k, la, err, nerr))
+            r = CPU_LAUNCHED;
+        info->t_run = clock_seconds() - t0;
+        goto done;
+    }
+    InstKey key = cpu_inst_key(k, &b);
+    CpuKernel *ck = instance(be, files, k, &key, cache, info, diags);
+    if (!ck) {
+        /* A generic kernel instantiated with a dtype its body does not
+         * allow (exp on i32) is the launch's mistake: the interpreter names
+         * the expression and the dtype, as it does on every target. */
+        if (key.tparam != DT_ERROR && !interp_run(k, la, err, nerr))
+            r = CPU_LAUNCH_FAILED;
+        else
+            r = CPU_COMPILE_FAILED;
+        goto done;
+    }
+    t0 = clock_seconds();
+    if (cpu_run(ck, k, la, &b, err, nerr))
+        r = CPU_LAUNCHED;
+    info->t_run = clock_seconds() - t0;
+done:
+    binding_free(&b);
+    return r;
 }

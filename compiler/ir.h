@@ -298,6 +298,7 @@ bool ir_is_const_int(const Expr *e, int64_t *v);
 Expr *ir_subst_expr(IrCtx *c, Expr *e, IrVar *v, Expr *by);
 Stmt *ir_subst_stmt(IrCtx *c, Stmt *st, IrVar *v, Expr *by);
 bool  ir_expr_uses(Expr *e, const IrVar *v);   /* v occurs in e */
+bool  ir_stmt_uses(Stmt *st, const IrVar *v); /* v occurs in st */
 bool  ir_expr_loads(Expr *e);                  /* e reads memory */
 /* e == v + (terms without v), through a tree of i64 additions. */
 bool  ir_plus_var(Expr *e, const IrVar *v);

@@ -78,6 +78,14 @@ bool ir_expr_uses(Expr *e, const IrVar *var)
     return u.found;
 }
 
+bool ir_stmt_uses(Stmt *st, const IrVar *var)
+{
+    Uses u = {.var = var};
+    u.v.expr[EK_VAR] = on_use;
+    vis_stmt(&u.v, st);
+    return u.found;
+}
+
 bool ir_expr_loads(Expr *e)
 {
     Uses u = {0};

@@ -8,13 +8,7 @@
 
 #include "compiler/pipeline.h"
 #include "lang/lang.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "support/clock.h"
 
 static void dump(Compile *cc, const char *stage, const Func *f)
 {
@@ -81,17 +75,17 @@ static bool compile_kernel(Pipeline *p, KernelInfo *k, InstKey key)
     arena_init(&cc.scratch);
     cc.arena = p->arena ? p->arena : &cc.scratch;
     ir_ctx_init(&cc.ir, cc.arena, sym_ctx_fork(cc.arena, k->sym), cc.diags);
-    double t0 = now();
+    double t0 = clock_seconds();
     bool ok = cc.ir.sym != NULL;
     Func *f = NULL;
     if (ok && !(p->emit && p->emit_kind == EMIT_CODE && t->lookup && (cc.product = t->lookup(&cc)))) {
         f = lower(&cc);
         f = f ? schedule(&cc, f) : NULL;
         ok = f && run_passes(&cc, f);
-        double t1 = now();
+        double t1 = clock_seconds();
         cc.times.lower = t1 - t0;
         ok = ok && (!p->emit || t->emit(&cc, f, p->emit_kind));
-        cc.times.emit = now() - t1;
+        cc.times.emit = clock_seconds() - t1;
     }
     if (ok && cc.arena->oom)
         ok = !diag_error(cc.diags, k->ast->span, "out of memory while compiling '%s'", k->ast->name);

@@ -16,6 +16,7 @@
 #include "driver/commands.h"
 #include "lang/lang.h"
 #include "support/npy.h"
+#include "support/clock.h"
 
 static const char help[] =
     "usage: tkc run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
@@ -503,63 +504,45 @@ typedef struct Runner {
     const Opts   *o;
     const SrcMap *files;
     CpuBackend   *cpu;   /* NULL: the interpreter */
+    DiagSink     *diags; /* a compile stage's errors at launch */
 } Runner;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static bool run_interp(const Runner *r, const KernelInfo *k, const LaunchArgs *la, char *err, size_t n)
 {
-    double t0 = now();
+    double t0 = clock_seconds();
     bool ok = interp_run(k, la, err, n);
     if (ok && r->o->time)
-        fprintf(stderr, "run: %.3f ms (interpreter)\n", (now() - t0) * 1e3);
+        fprintf(stderr, "run: %.3f ms (interpreter)\n", (clock_seconds() - t0) * 1e3);
     return ok;
 }
 
-/* The launch as tk_launch does it on the cpu target: the interpreter's
- * validation, then compiled code (the interpreter for kernels the backend
- * does not compile, and for misaligned tensors). */
+/* The launch as tk_launch does it (cpu_launch); a compile stage's
+ * located diagnostics are printed here, leaving err empty. */
 static bool run_cpu(const Runner *r, KernelInfo *k, const LaunchArgs *la, char *err, size_t n)
 {
-    Binding b;
-    if (!launch_prepare(k, la, &b, err, n)) {
-        binding_free(&b);
+    CpuCompileInfo ci;
+    CpuLaunchResult res = cpu_launch(r->cpu, r->files, k, la, NULL, &ci, r->diags, err, n);
+    if (res == CPU_COMPILE_FAILED) {
+        diag_render(r->diags, stderr);
+        err[0] = 0;
         return false;
     }
-    bool ok = false;
-    if (!cpu_supports(k) || !cpu_args_aligned(k, la)) {
-        if (r->o->time)
+    if (res == CPU_LAUNCHED && r->o->time) {
+        if (ci.interpreted)
             fprintf(stderr, "compile: none (%s runs on the interpreter)\n", k->ast->name);
-        ok = run_interp(r, k, la, err, n);
-        goto done;
+        else {
+            fprintf(stderr, "compile: %.3f ms (%s)\n", ci.seconds * 1e3,
+                    ci.from_mem    ? "in-process cache"
+                    : ci.from_disk ? "disk cache, LLVM skipped"
+                                   : "compiled with LLVM");
+            if (!ci.from_mem && !ci.from_disk)
+                fprintf(stderr, "  lower+schedule %.3f ms, LLVM IR %.3f ms, O3 %.3f ms, object %.3f ms, JIT load %.3f ms\n",
+                        ci.t_lower * 1e3, ci.t_codegen * 1e3, ci.t_optimize * 1e3, ci.t_object * 1e3,
+                        ci.t_load * 1e3);
+        }
+        fprintf(stderr, "run: %.3f ms%s\n", ci.t_run * 1e3, ci.interpreted ? " (interpreter)" : "");
     }
-    InstKey key = cpu_inst_key(k, &b);
-    CpuCompileInfo ci;
-    CpuKernel *ck = cpu_compile(r->cpu, r->files, k, &key, &ci, err, n);
-    if (!ck) {
-        if (key.tparam != DT_ERROR)   /* an invalid instantiation: the interpreter's launch error */
-            ok = interp_run(k, la, err, n);
-        goto done;
-    }
-    if (r->o->time) {
-        fprintf(stderr, "compile: %.3f ms (%s)\n", ci.seconds * 1e3,
-                ci.from_mem ? "in-process cache" : ci.from_disk ? "disk cache, LLVM skipped" : "compiled with LLVM");
-        if (!ci.from_mem && !ci.from_disk)
-            fprintf(stderr, "  lower+schedule %.3f ms, LLVM IR %.3f ms, O3 %.3f ms, object %.3f ms, JIT load %.3f ms\n",
-                    ci.t_lower * 1e3, ci.t_codegen * 1e3, ci.t_optimize * 1e3, ci.t_object * 1e3, ci.t_load * 1e3);
-    }
-    double t0 = now();
-    ok = cpu_run(ck, k, la, &b, err, n);
-    if (ok && r->o->time)
-        fprintf(stderr, "run: %.3f ms\n", (now() - t0) * 1e3);
-done:
-    binding_free(&b);
-    return ok;
+    return res == CPU_LAUNCHED;
 }
 
 /* --check tolerances: |cpu - interp| <= atol + rtol * |interp| (docs/cpu-backend.md). */
@@ -653,7 +636,8 @@ static int run_outputs(const Runner *r, KernelInfo *k, DLTensor *tensors, TkScal
     if (!alloc_outputs(k, dt, rank, shape, res, dl, outs))
         goto done;
     if (!(r->cpu ? run_cpu(r, k, &la, err, sizeof err) : run_interp(r, k, &la, err, sizeof err))) {
-        cli_error("%s", err);
+        if (*err)
+            cli_error("%s", err);
         goto done;
     }
     if (o->check) {
@@ -712,7 +696,9 @@ int cmd_run(int argc, char **argv)
         if (!arrays || !tensors || !scalars)
             cli_error("run: out of memory");
         else if (run_inputs(k, &o, arrays, tensors, scalars)) {
-            Runner r = {&o, &c.files, NULL};
+            DiagSink launch_diags;
+            diag_init(&launch_diags, &c.arena, &c.files);
+            Runner r = {&o, &c.files, NULL, &launch_diags};
             char err[512];
             if (strcmp(o.target, "interp") && !(r.cpu = cpu_backend_create(NULL, err, sizeof err)))
                 cli_error("run: the cpu target cannot start: %s", err);

@@ -101,7 +101,7 @@ static bool on_ib_load(Visitor *v, Expr *e)
     IndexedBy *ib = (IndexedBy *)v;
     if (e->u.load.buf == ib->buf) {
         ib->any = true;
-        if (!e->u.load.nidx || !sched_expr_uses_var(e->u.load.idx[0], ib->var))
+        if (!e->u.load.nidx || !ir_expr_uses(e->u.load.idx[0], ib->var))
             ib->ok = false;
     }
     return vis_expr_children(v, e);

@@ -184,7 +184,7 @@ static Stmt *restrict_nest(Sched *s, int32_t pi, Stmt *st, uint32_t k, Expr **lo
     int64_t one;
     if (ir_is_const_int(ext[k], &one) && one == 1) {
         sched_retire(s, st->u.for_.id, "removed by compute_at (it has one iteration there)", st->loc);
-        return sched_subst_stmt(s, body, st->u.for_.var, lo[k]);
+        return ir_subst_stmt(s->c, body, st->u.for_.var, lo[k]);
     }
     return ir_for(s->c, st->u.for_.id, st->u.for_.var, lo[k], ext[k], FOR_SERIAL, body, st->loc);
 }
@@ -333,7 +333,7 @@ static Expr *on_inline_load(Mutator *m, Expr *e)
         return e2;
     Expr *v = in->value;
     for (uint32_t k = 0; k < in->si->rank; k++)
-        v = sched_subst_expr(in->s, v, in->vars[k], e2->u.load.idx[k]);
+        v = ir_subst_expr(in->s->c, v, in->vars[k], e2->u.load.idx[k]);
     if (e2->u.load.pred) {
         /* a guarded use: the value's own loads must not touch memory
          * where the guard is false (select evaluates both arms) */

@@ -114,7 +114,7 @@ bool sched_double_buffer_at(Sched *s, int32_t ti, SrcSpan at)
         return sched_error(s, at, "cannot double-buffer '%s': loop '%s' writes '%s', so the copy for the next "
                            "iteration cannot be issued early", ts->name, ln, ts->src->name), false;
     for (uint32_t k = 0; k < t->rank; k++)
-        if (sched_expr_uses_var(t->shape[k], loop->u.for_.var))
+        if (ir_expr_uses(t->shape[k], loop->u.for_.var))
             return sched_error(s, at, "cannot double-buffer '%s': its size depends on loop '%s'", ts->name, ln),
                    false;
     Expr **shape = arena_alloc(c->a, (t->rank + 2) * sizeof *shape);
@@ -128,14 +128,14 @@ bool sched_double_buffer_at(Sched *s, int32_t ti, SrcSpan at)
     Expr *rel = ir_sub(c, var, mn), *two = ir_i64(c, 2);
     Expr *next = ir_add(c, rel, ir_i64(c, 1));
     /* inside: copy v + 1 into the other slot, then compute on this one */
-    Stmt *cn = simp(s, sched_subst_stmt(s, copy, lv, ir_add(c, var, ir_i64(c, 1))));
+    Stmt *cn = simp(s, ir_subst_stmt(s->c, copy, lv, ir_add(c, var, ir_i64(c, 1))));
     cn = slotted(s, cn, t, t2, ir_bin(c, BOP_MOD, next, two, at));
     cn = ir_if(c, ir_bin(c, BOP_LT, next, E, at), cn, NULL, at);
     Stmt *work = slotted(s, ir_seq(c, rest.v, rest.n, at), t, t2, ir_bin(c, BOP_MOD, rel, two, at));
     Stmt *nb[2] = {cn, work};
     Stmt *nl = ir_for_with(c, loop, mn, E, ir_seq(c, nb, 2, loop->loc));
     /* the prologue: iteration min into slot 0 */
-    Stmt *pro = slotted(s, simp(s, sched_subst_stmt(s, copy, lv, mn)), t, t2, ir_i64(c, 0));
+    Stmt *pro = slotted(s, simp(s, ir_subst_stmt(s->c, copy, lv, mn)), t, t2, ir_i64(c, 0));
     pro = sched_fresh_ids(s, pro, true);
     Sym *es = sched_to_sym(s, E);
     if (!(es && sym_prove_ge(sc, es, sym_const(sc, 1))))

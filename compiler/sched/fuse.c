@@ -24,8 +24,8 @@ static Stmt *rewrite(Sched *s, Stmt *outer, void *ud)
         cur = cur->u.if_.then_;
     }
     if (cur->kind != SK_FOR || cur->u.for_.id != p->inner ||
-        sched_expr_uses_var(cur->u.for_.extent, outer->u.for_.var) ||
-        sched_expr_uses_var(cur->u.for_.min, outer->u.for_.var)) {
+        ir_expr_uses(cur->u.for_.extent, outer->u.for_.var) ||
+        ir_expr_uses(cur->u.for_.min, outer->u.for_.var)) {
         p->ok = false;
         return outer;
     }
@@ -36,8 +36,8 @@ static Stmt *rewrite(Sched *s, Stmt *outer, void *ud)
     Stmt *body = cur->u.for_.body;
     for (uint32_t i = guards.n; i-- > 0;)
         body = ir_if(c, guards.v[i], body, NULL, guards.v[i]->loc);
-    body = sched_subst_stmt(s, body, outer->u.for_.var, a);
-    body = sched_subst_stmt(s, body, cur->u.for_.var, b);
+    body = ir_subst_stmt(s->c, body, outer->u.for_.var, a);
+    body = ir_subst_stmt(s->c, body, cur->u.for_.var, b);
     Expr *ext = ir_mul(c, outer->u.for_.extent, eb);
     p->ok = true;
     return ir_for(c, p->id, p->var, ir_i64(c, 0), ext, FOR_SERIAL, body, outer->loc);

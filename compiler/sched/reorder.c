@@ -205,8 +205,8 @@ static bool reorder(Sched *s, int32_t stage, const LoopId *ids, uint32_t n, SrcS
     }
     for (uint32_t i = 0; i < nchain; i++)
         for (uint32_t j = i; j < nchain; j++)
-            if (sched_expr_uses_var(occ[i]->u.for_.min, occ[j]->u.for_.var) ||
-                sched_expr_uses_var(occ[i]->u.for_.extent, occ[j]->u.for_.var))
+            if (ir_expr_uses(occ[i]->u.for_.min, occ[j]->u.for_.var) ||
+                ir_expr_uses(occ[i]->u.for_.extent, occ[j]->u.for_.var))
                 return sched_error(s, at, "cannot reorder: the bounds of loop '%s' depend on loop '%s', which "
                                    "would be outside it", sched_loop_name(s, occ[i]->u.for_.id),
                                    sched_loop_name(s, occ[j]->u.for_.id)), false;

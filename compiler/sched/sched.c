@@ -281,65 +281,12 @@ void sched_replace_stmt(Sched *s, Stmt *old, Stmt *by)
     s->f->body = mut_stmt(&r.m, s->f->body);
 }
 
-typedef struct Subst {
-    Mutator m;
-    IrVar  *v;
-    Expr   *by;
-} Subst;
-
-static Expr *on_subst_var(Mutator *m, Expr *e)
-{
-    Subst *su = (Subst *)m;
-    return e->u.var == su->v ? su->by : e;
-}
-
-Stmt *sched_subst_stmt(Sched *s, Stmt *st, IrVar *v, Expr *by)
-{
-    Subst su = {.v = v, .by = by};
-    su.m.c = s->c;
-    su.m.expr[EK_VAR] = on_subst_var;
-    return mut_stmt(&su.m, st);
-}
-
-Expr *sched_subst_expr(Sched *s, Expr *e, IrVar *v, Expr *by)
-{
-    Subst su = {.v = v, .by = by};
-    su.m.c = s->c;
-    su.m.expr[EK_VAR] = on_subst_var;
-    return mut_expr(&su.m, e);
-}
-
 typedef struct Uses {
     Visitor         v;
-    const IrVar    *var;
     const IrBuffer *buf;
     uint32_t        n;
     bool            found;
 } Uses;
-
-static bool on_use_var(Visitor *v, Expr *e)
-{
-    Uses *u = (Uses *)v;
-    if (e->u.var == u->var)
-        u->found = true;
-    return !u->found;
-}
-
-bool sched_stmt_uses_var(Stmt *st, const IrVar *var)
-{
-    Uses u = {.var = var};
-    u.v.expr[EK_VAR] = on_use_var;
-    vis_stmt(&u.v, st);
-    return u.found;
-}
-
-bool sched_expr_uses_var(Expr *e, const IrVar *var)
-{
-    Uses u = {.var = var};
-    u.v.expr[EK_VAR] = on_use_var;
-    vis_expr(&u.v, e);
-    return u.found;
-}
 
 static bool on_count_load(Visitor *v, Expr *e)
 {
@@ -424,7 +371,7 @@ static bool on_w_store(Visitor *v, Stmt *st)
     if (w->var) {
         bool uses = false;
         for (uint32_t i = 0; i < st->u.store.nidx && !uses; i++)
-            uses = sched_expr_uses_var(st->u.store.idx[i], w->var);
+            uses = ir_expr_uses(st->u.store.idx[i], w->var);
         if (!uses && !w->shared)
             w->shared = b;
     } else if (sched_count_loads(w->root, b)) {

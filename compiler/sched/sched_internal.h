@@ -134,10 +134,6 @@ Stmt  *sched_find_for(Stmt *root, LoopId id);
 bool   sched_replace_for(Sched *s, LoopId id, Stmt *(*fn)(Sched *, Stmt *, void *), void *ud);
 /* Replaces the statement `old` (by pointer) by `by` in s->f->body. */
 void   sched_replace_stmt(Sched *s, Stmt *old, Stmt *by);
-Stmt  *sched_subst_stmt(Sched *s, Stmt *st, IrVar *v, Expr *by);
-Expr  *sched_subst_expr(Sched *s, Expr *e, IrVar *v, Expr *by);
-bool   sched_stmt_uses_var(Stmt *st, const IrVar *v);
-bool   sched_expr_uses_var(Expr *e, const IrVar *v);
 uint32_t sched_count_loads(Stmt *st, const IrBuffer *b);
 bool   sched_stores_to(Stmt *st, const IrBuffer *b);
 /* A fresh i64 loop variable with a Sym ranging over [lo, hi] (NULL = open). */

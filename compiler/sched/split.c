@@ -83,7 +83,7 @@ static Stmt *rewrite(Sched *s, Stmt *old, void *ud)
         p->shift_base = base;
     }
     Expr *v = ir_add(c, ir_add(c, old->u.for_.min, base), vi);
-    Stmt *body = sched_subst_stmt(s, old->u.for_.body, old->u.for_.var, v);
+    Stmt *body = ir_subst_stmt(s->c, old->u.for_.body, old->u.for_.var, v);
     p->guard = ir_bin(c, BOP_LT, ir_add(c, p->plain_base, vi), p->E, p->at);
     if (p->tail == TAIL_GUARD)
         body = ir_if(c, p->guard, body, NULL, p->at);

@@ -51,7 +51,7 @@ static bool walk(Stmt *st, Nest *n)
 static bool idx_uses(Expr *e, const IrVar *v)
 {
     for (uint32_t i = 0; i < e->u.load.nidx; i++)
-        if (sched_expr_uses_var(e->u.load.idx[i], v))
+        if (ir_expr_uses(e->u.load.idx[i], v))
             return true;
     return false;
 }
@@ -157,7 +157,7 @@ static Expr *full_tile(Sched *s, Stmt *const *L, Expr *const *g, uint32_t ng, Sr
             if (!sym_prove_ge(sc, step, sym_const(sc, 0)))
                 return NULL;
             Expr *last = ir_sub(c, ir_add(c, L[l]->u.for_.min, L[l]->u.for_.extent), ir_i64(c, 1));
-            e = sched_subst_expr(s, e, x, last);
+            e = ir_subst_expr(s->c, e, x, last);
         }
         r = r ? ir_bin(c, BOP_AND, r, e, at) : e;
     }
@@ -199,8 +199,8 @@ bool sched_tensorize(Sched *s, int32_t stage, LoopId v, SrcSpan at)
     }
     for (uint32_t i = 0; ok && i < 3; i++)
         for (uint32_t j = 0; j < 3; j++)
-            if (sched_expr_uses_var(n.loops[i]->u.for_.extent, n.loops[j]->u.for_.var) ||
-                sched_expr_uses_var(n.loops[i]->u.for_.min, n.loops[j]->u.for_.var))
+            if (ir_expr_uses(n.loops[i]->u.for_.extent, n.loops[j]->u.for_.var) ||
+                ir_expr_uses(n.loops[i]->u.for_.min, n.loops[j]->u.for_.var))
                 ok = false;
     if (ok && n.init) {
         Stmt *in = n.init;
@@ -212,9 +212,9 @@ bool sched_tensorize(Sched *s, int32_t stage, LoopId v, SrcSpan at)
     Expr *gij[MAXG];
     uint32_t nij = 0;
     for (uint32_t g = 0; ok && g < n.ng; g++) {
-        bool uk = sched_expr_uses_var(n.guards[g], L[2]->u.for_.var);
-        bool uij = sched_expr_uses_var(n.guards[g], L[0]->u.for_.var) ||
-                   sched_expr_uses_var(n.guards[g], L[1]->u.for_.var);
+        bool uk = ir_expr_uses(n.guards[g], L[2]->u.for_.var);
+        bool uij = ir_expr_uses(n.guards[g], L[0]->u.for_.var) ||
+                   ir_expr_uses(n.guards[g], L[1]->u.for_.var);
         if (uk && uij)
             ok = false;
         else if (!uk)

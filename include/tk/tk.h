@@ -127,7 +127,10 @@ typedef struct tk_args {
 TK_API tk_status tk_kernel_output_shapes(tk_kernel *k, const tk_args *args, int32_t *ranks, int64_t *shapes);
 
 /* Validates dtypes, ranks and dims of every argument (including the outputs'
- * shapes), then runs the kernel. Strided tensors are honoured. */
+ * shapes), then runs the kernel. Strided tensors are honoured. The first
+ * launch of an instantiation compiles it: a compile stage that fails then
+ * (a generic kernel instantiated with a dtype its body does not allow)
+ * returns TK_ERR_COMPILE with located diagnostics (tk_last_diagnostic). */
 TK_API tk_status tk_launch(tk_kernel *k, const tk_args *args);
 
 /* ---- standard library operators ----------------------------------------- */
@@ -191,8 +194,14 @@ TK_API tk_status tk_op_launch(tk_op *op, const DLTensor *const *inputs, size_t n
 
 /* ---- errors ------------------------------------------------------------- */
 
-/* The calling thread's message for its most recent failed call ("" if none). */
+/* The calling thread's message for its most recent failed call ("" if none);
+ * for TK_ERR_COMPILE from tk_launch, the diagnostics rendered with source
+ * lines and carets. */
 TK_API const char *tk_last_error(void);
+/* TK_ERR_COMPILE from tk_launch: the diagnostics as records (notes
+ * included), valid until the thread's next call into TK. 0 otherwise. */
+TK_API size_t               tk_last_diagnostic_count(void);
+TK_API const tk_diagnostic *tk_last_diagnostic(size_t i);
 TK_API const char *tk_status_string(tk_status s);
 TK_API const char *tk_version(void);
 

@@ -27,7 +27,7 @@ static CpuCompileInfo run_axpy(CpuBackend *be, Prog *pr, DType t, int64_t n)
     LaunchArgs la = {ins, sc, outs};
     CpuCompileInfo ci;
     char err[512];
-    cr_assert(cpu_launch(be, pr, k, &la, &ci, err, sizeof err), "%s", err);
+    cr_assert(cpu_launch_compiled(be, pr, k, &la, &ci, err, sizeof err), "%s", err);
     for (int64_t i = 0; i < n; i++) {
         Val v = val_load(t, ten_ptr(z, &i));
         cr_assert_eq(dtype_is_float(t) ? v.f : (double)v.i, (double)(2 * i + 1));

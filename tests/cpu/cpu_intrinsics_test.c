@@ -39,7 +39,7 @@ static void run_one(CpuBackend *be, int id)
     LaunchArgs ref = {ins, none, outs_ref}, cpu = {ins, none, outs_cpu};
     char err[512];
     cr_assert(interp_run(k, &ref, err, sizeof err), "%s on the interpreter: %s", in->name, err);
-    cr_assert(cpu_launch(be, pr, k, &cpu, NULL, err, sizeof err), "%s on the cpu: %s", in->name, err);
+    cr_assert(cpu_launch_compiled(be, pr, k, &cpu, NULL, err, sizeof err), "%s on the cpu: %s", in->name, err);
     const float *g = (const float *)got->alloc, *w = (const float *)want->alloc;
     for (int64_t i = 0; i < n; i++)
         cr_expect(vals_close(DT_F32, (Val){.f = g[i]}, (Val){.f = w[i]}, 1e-5, 1e-6), "%s at %ld: cpu %g, reference %g",

@@ -77,7 +77,7 @@ static void run_case(CpuBackend *be, Prog *pr, KernelInfo *k, const Spec *s, DTy
         LaunchArgs lr = {ins, sc, refs}, lg = {ins, sc, gots};
         bool ok_ref = interp_run(k, &lr, err, sizeof err);
         CpuCompileInfo ci;
-        bool ok_got = cpu_launch(be, pr, k, &lg, &ci, err2, sizeof err2);
+        bool ok_got = cpu_launch_compiled(be, pr, k, &lg, &ci, err2, sizeof err2);
         cr_assert_eq(ok_ref, ok_got, "%s: interpreter %s, cpu %s", s->name, ok_ref ? "ok" : err,
                      ok_got ? "ok" : err2);
         if (!ok_ref)
@@ -103,7 +103,7 @@ static void run_case(CpuBackend *be, Prog *pr, KernelInfo *k, const Spec *s, DTy
         /* A shape error (an output dim < 0): the cpu path reports the same. */
         LaunchArgs lg = {ins, sc, gots};
         CpuCompileInfo ci;
-        cr_assert_not(cpu_launch(be, pr, k, &lg, &ci, err2, sizeof err2), "%s: %s", s->name, err);
+        cr_assert_not(cpu_launch_compiled(be, pr, k, &lg, &ci, err2, sizeof err2), "%s: %s", s->name, err);
     }
     for (uint32_t i = 0; i < np; i++)
         ten_free(in[i]);

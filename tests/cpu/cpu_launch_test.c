@@ -86,8 +86,10 @@ Test(cpu_launch, asserts_in_compiled_code)
     Binding b;
     cr_assert(launch_bind(k, &la, &b, err, sizeof err), "%s", err);
     InstKey key = {DT_ERROR};
-    CpuKernel *ck = cpu_compile(be, &pr->c.files, k, &key, NULL, err, sizeof err);
-    cr_assert(ck, "%s", err);
+    DiagSink ds;
+    diag_init(&ds, &pr->c.arena, &pr->c.files);
+    CpuKernel *ck = cpu_compile(be, &pr->c.files, k, &key, NULL, &ds);
+    cr_assert(ck);
     cr_assert_not(cpu_run(ck, k, &la, &b, err, sizeof err));
     cr_assert_str_eq(err, "sh: index 0 of 'x' is out of bounds");
     sc[1].u.i = 0;

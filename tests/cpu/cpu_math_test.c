@@ -72,7 +72,7 @@ Test(cpu_math, ulp_against_libm_over_the_float_range)
     LaunchArgs la = {ins, (TkScalarValue[2]){{0}}, outs};
     char err[512];
     CpuCompileInfo ci;
-    cr_assert(cpu_launch(be, pr, k, &la, &ci, err, sizeof err), "%s", err);
+    cr_assert(cpu_launch_compiled(be, pr, k, &la, &ci, err, sizeof err), "%s", err);
     for (int f = 0; f < 8; f++) {
         uint64_t worst = 0;
         float at = 0;

@@ -66,7 +66,7 @@ static void run_case(const Case *cs)
         LaunchArgs li_args = {ins, sc, outs_i}, lc_args = {ins, sc, outs_c};
         cr_assert(interp_run(k, &li_args, err, sizeof err), "interp: %s", err);
         CpuCompileInfo ci;
-        cr_assert(cpu_launch(be, pr, k, &lc_args, &ci, err, sizeof err), "cpu: %s", err);
+        cr_assert(cpu_launch_compiled(be, pr, k, &lc_args, &ci, err, sizeof err), "cpu: %s", err);
         for (int64_t i = 0; i < n; i++) {
             int64_t idx[1] = {i};
             Val v[2] = {{0}};

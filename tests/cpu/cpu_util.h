@@ -140,23 +140,26 @@ static inline void ten_fill(Ten *x, uint64_t *rng, bool special)
     } while (ten_next(x, idx));
 }
 
-/* Compiled code the way tk_launch runs it: the interpreter's validation,
- * then the compiled instantiation. */
-static inline bool cpu_launch(CpuBackend *be, Prog *pr, KernelInfo *k, const LaunchArgs *la, CpuCompileInfo *ci,
-                              char *err, size_t n)
+/* cpu_launch with compiled code asserted: the kernel compiles (its first
+ * diagnostic otherwise fails the test) and does not run on the interpreter. */
+static inline bool cpu_launch_compiled(CpuBackend *be, Prog *pr, KernelInfo *k, const LaunchArgs *la,
+                                       CpuCompileInfo *ci, char *err, size_t n)
 {
-    Binding b;
-    if (!launch_prepare(k, la, &b, err, n)) {
-        binding_free(&b);
-        return false;
-    }
-    cr_assert(cpu_args_aligned(k, la));
-    InstKey key = cpu_inst_key(k, &b);
-    CpuKernel *ck = cpu_compile(be, &pr->c.files, k, &key, ci, err, n);
-    cr_assert(ck, "compiling %s: %s", k->ast->name, err);
-    bool ok = cpu_run(ck, k, la, &b, err, n);
-    binding_free(&b);
-    return ok;
+    CpuCompileInfo dummy;
+    if (!ci)
+        ci = &dummy;
+    Arena a;
+    arena_init(&a);
+    DiagSink ds;
+    diag_init(&ds, &a, &pr->c.files);
+    CpuLaunchResult r = cpu_launch(be, &pr->c.files, k, la, NULL, ci, &ds, err, n);
+    char head[512] = "";
+    if (ds.head)
+        diag_headline(&ds, ds.head, head, sizeof head);
+    arena_free(&a);
+    cr_assert(r != CPU_COMPILE_FAILED, "compiling %s: %s", k->ast->name, head);
+    cr_assert(r == CPU_LAUNCH_FAILED || !ci->interpreted, "%s ran on the interpreter", k->ast->name);
+    return r == CPU_LAUNCHED;
 }
 
 /* Values agree: ints and bools exactly, floats within tol ULP-ish relative

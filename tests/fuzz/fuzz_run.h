@@ -80,24 +80,22 @@ static inline int64_t fuzz_guard_broken(const Ten *x)
     return bad;
 }
 
-/* Compiled code as tk_launch runs it; unlike cpu_util.h's cpu_launch a
+/* cpu_launch as tk_launch runs it; unlike cpu_util.h's cpu_launch_compiled a
  * compile failure is a finding reported in err, not an abort. */
 static inline bool fuzz_launch_cpu(CpuBackend *be, Ctx *c, KernelInfo *k, const LaunchArgs *la, bool *compiled, char *err,
                        size_t n)
 {
-    Binding b;
-    *compiled = true;
-    if (!launch_prepare(k, la, &b, err, n)) {
-        binding_free(&b);
-        return false;
-    }
-    InstKey key = cpu_inst_key(k, &b);
+    Arena a;
+    arena_init(&a);
+    DiagSink ds;
+    diag_init(&ds, &a, &c->files);
     CpuCompileInfo ci;
-    CpuKernel *ck = cpu_compile(be, &c->files, k, &key, &ci, err, n);
-    bool ok = ck && cpu_run(ck, k, la, &b, err, n);
-    *compiled = ck != NULL;
-    binding_free(&b);
-    return ok;
+    CpuLaunchResult r = cpu_launch(be, &c->files, k, la, NULL, &ci, &ds, err, n);
+    *compiled = r != CPU_COMPILE_FAILED && !ci.interpreted;
+    if (r == CPU_COMPILE_FAILED)
+        diag_headline(&ds, ds.head, err, n);
+    arena_free(&a);
+    return r == CPU_LAUNCHED;
 }
 
 /* One launch of kernel k with the shape symbols' values `sym` (by k->dims

@@ -14,6 +14,7 @@
 
 #include "tests/fuzz/fuzz_gen.h"
 #include "tests/fuzz/fuzz_run.h"
+#include "support/clock.h"
 
 enum { SHAPES_PER_KERNEL = 3, PROGRAMS_PER_BACKEND = 25 };
 
@@ -21,13 +22,6 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 {
     const char *s = getenv(name);
     return s && *s ? strtoull(s, NULL, 10) : dflt;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 typedef struct Tally {
@@ -115,11 +109,11 @@ Test(pipeline_fuzz, cpu_agrees_with_the_interpreter, .timeout = 7200)
 {
     uint64_t seed = env_u64("TK_FUZZ_SEED", DEFAULT_SEED), count = env_u64("TK_FUZZ_COUNT", DEFAULT_COUNT);
     uint64_t first = env_u64("TK_FUZZ_FIRST", 0), seconds = env_u64("TK_FUZZ_SECONDS", 0);
-    double start = now();
+    double start = clock_seconds();
     Tally t = {0, 0, 0, 0};
     CpuBackend *be = NULL;
     for (uint64_t i = first; i < first + count; i++) {
-        if (seconds && now() - start > (double)seconds)
+        if (seconds && clock_seconds() - start > (double)seconds)
             break;
         /* a fresh backend now and then: compiled kernels are kept until it goes */
         if (!be || (i - first) % PROGRAMS_PER_BACKEND == 0) {
@@ -132,6 +126,6 @@ Test(pipeline_fuzz, cpu_agrees_with_the_interpreter, .timeout = 7200)
     if (be)
         cpu_backend_destroy(be);
     fprintf(stderr, "pipeline fuzz: seed %llu, %d programs, %d kernels, %d launches, %d findings, %.1f s\n",
-            (unsigned long long)seed, t.programs, t.kernels, t.launches, t.failures, now() - start);
+            (unsigned long long)seed, t.programs, t.kernels, t.launches, t.failures, clock_seconds() - start);
     cr_expect_eq(t.failures, 0);
 }

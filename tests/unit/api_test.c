@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_internal.h"
 #include "tk/tk.h"
 
 static const char softmax_src[] =
@@ -125,6 +126,43 @@ Test(api, schedule_errors_as_records)
     cr_assert_eq(d->level, TK_DIAG_NOTE);
     cr_assert_eq(d->line, 5);
     cr_assert(strstr(tk_last_error(), "sched.tk:6:7: error: cannot double-buffer"), "%s", tk_last_error());
+    tk_module_destroy(m);
+    tk_context_destroy(ctx);
+}
+
+/* A compile stage that fails at launch (no user-reachable one on the cpu
+ * target today: every schedule error is found by tk_compile) reports as
+ * tk_compile does: rendered text with carets, and located records. */
+Test(api, launch_compile_errors_as_records)
+{
+    tk_context *ctx;
+    cr_assert_eq(tk_context_create(NULL, &ctx), TK_OK);
+    tk_module *m = compile_ok(ctx, softmax_src);
+    Arena a;
+    arena_init(&a);
+    DiagSink ds;
+    diag_init(&ds, &a, &m->c.files);
+    SrcLoc at = {1, 3, 5};
+    Diag *d = diag_error(&ds, span_at(at, 3), "a compile stage failed");
+    diag_note(&ds, d, span_at((SrcLoc){1, 1, 8}, 7), "in this kernel");
+    cr_assert_eq(api_fail_diagnostics(&ds), TK_ERR_COMPILE);
+    arena_free(&a);
+    const char *text = tk_last_error();
+    cr_assert(strstr(text, "api.tk:3:5: error: a compile stage failed\n"), "%s", text);
+    cr_assert(strstr(text, "    e[n, d] = exp(x[n, d] - m[n]);\n"), "%s", text);
+    cr_assert(strstr(text, "^~~"), "%s", text);
+    cr_assert_eq(tk_last_diagnostic_count(), 2);
+    const tk_diagnostic *r = tk_last_diagnostic(0);
+    cr_assert_eq(r->level, TK_DIAG_ERROR);
+    cr_assert_eq(r->line, 3);
+    cr_assert_eq(r->col, 5);
+    cr_assert_str_eq(r->message, "a compile stage failed");
+    cr_assert_eq(tk_last_diagnostic(1)->level, TK_DIAG_NOTE);
+    cr_assert_eq(tk_last_diagnostic(1)->line, 1);
+    cr_assert_null(tk_last_diagnostic(2));
+    /* the next call clears them */
+    cr_assert_eq(tk_launch(NULL, NULL), TK_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(tk_last_diagnostic_count(), 0);
     tk_module_destroy(m);
     tk_context_destroy(ctx);
 }
