@@ -7,6 +7,7 @@
 #include "stdlib/ops/ops.h"
 
 extern const OpFamily ops_unary, ops_binary, ops_activation, ops_reduce, ops_norm;
+extern const OpFamily ops_linalg, ops_conv, ops_data, ops_attention;
 
 static const OpFamily *const families[] = {
     &ops_unary,
@@ -14,6 +15,10 @@ static const OpFamily *const families[] = {
     &ops_activation,
     &ops_reduce,
     &ops_norm,
+    &ops_linalg,
+    &ops_conv,
+    &ops_data,
+    &ops_attention,
 };
 
 #define NFAMILIES (sizeof families / sizeof *families)
