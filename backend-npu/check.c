@@ -173,6 +173,8 @@ int instr_pipe(NpuSim *s, const NpuInstr *in, uint32_t dyn)
         return in->pipe[0] == NPU_PIPE_ALL ? NPU_PIPE_S : in->pipe[0];
     case NPU_F_MMAD:
         return NPU_PIPE_M;
+    case NPU_F_SLD: case NPU_F_SST:
+        return NPU_PIPE_S;
     case NPU_F_DMA: case NPU_F_LOAD2D: case NPU_F_FIXPIPE: {
         NpuScope from = (NpuScope)in->a[1].scope, to = (NpuScope)in->a[0].scope;
         int path = move_path(from, to);

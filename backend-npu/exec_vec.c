@@ -5,6 +5,7 @@
 #include "backend-npu/sim.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* One strided vector operand. */
 typedef struct Opnd { Region *r; int64_t base; unsigned es; int64_t blk, rep; } Opnd;
@@ -169,6 +170,39 @@ static double reduce(NpuOp op, NpuDtype dt, double *v, unsigned *idx, unsigned n
     return v[b];
 }
 
+/* vbrcb (Ascend C Brcb): repeat r reads 8 consecutive elements from
+ * src + r*8*es and fills destination block i (dst + r*dstrep*32 +
+ * i*dstblk*32) with element i. */
+static void exec_brcb(NpuSim *s, Dyn *d, int64_t nrep)
+{
+    const NpuInstr *in = sinstr(s, d);
+    unsigned es = npu_dtype_size(in->dt);
+    int64_t blk = dyn_param(s, d, NPU_PARAM_DSTBLK), rep = dyn_param(s, d, NPU_PARAM_DSTREP);
+    for (int k = 0; k < 2; k++)
+        if (in->a[k].scope != NPU_UB) {
+            sim_error(s, NPU_CHECK_UNSUPPORTED, s->cur, "vector operands must be in ub, not %s",
+                      npu_scope_name((NpuScope)in->a[k].scope));
+            return;
+        }
+    if (!check_param(s, d, NPU_PARAM_DSTBLK, blk, 0, 255) || !check_param(s, d, NPU_PARAM_DSTREP, rep, 0, 255) ||
+        !check_align(s, d, 0, 0) || !check_align(s, d, 1, 0) || nrep == 0 ||
+        !check_range(s, d, 1, d->addr[1], d->addr[1] + nrep * 8 * es) ||
+        !check_range(s, d, 0, d->addr[0], d->addr[0] + (nrep - 1) * rep * 32 + 7 * blk * 32 + 32))
+        return;
+    Region *src = region_of(s, &in->a[1]), *dst = region_of(s, &in->a[0]);
+    if (!src || !dst)
+        return;
+    for (int64_t r = 0; r < nrep; r++) {
+        uint8_t e[32]; /* read the repeat's 8 elements before writing (in place) */
+        memcpy(e, acc(s, src, d->addr[1] + r * 8 * es, 8 * es, false), 8 * es);
+        for (unsigned i = 0; i < 8; i++) {
+            uint8_t *b = acc(s, dst, d->addr[0] + r * rep * 32 + i * blk * 32, 32, true);
+            for (unsigned j = 0; j < 32; j += es)
+                memcpy(b + j, e + i * es, es);
+        }
+    }
+}
+
 uint64_t exec_vector(NpuSim *s, Dyn *d)
 {
     const NpuInstr *in = sinstr(s, d);
@@ -176,7 +210,13 @@ uint64_t exec_vector(NpuSim *s, Dyn *d)
     int64_t nrep = dyn_param(s, d, NPU_PARAM_REPEAT);
     uint64_t cost = s->prof.vec_issue + (uint64_t)(nrep > 0 ? nrep : 0) * s->prof.vec_repeat[oi->cls];
     Lanes ln;
-    if (!check_param(s, d, NPU_PARAM_REPEAT, nrep, 0, 255) || !lanes_of(s, d, in, &ln))
+    if (!check_param(s, d, NPU_PARAM_REPEAT, nrep, 0, 255))
+        return cost;
+    if (oi->fam == NPU_F_VBRCB) {
+        exec_brcb(s, d, nrep);
+        return cost;
+    }
+    if (!lanes_of(s, d, in, &ln))
         return cost;
     NpuDtype dt = in->dt, sdt = in->op == NPU_OP_VCONV ? in->dt2 : in->dt;
     Opnd o[4] = {{0}};

@@ -226,8 +226,7 @@ bool npu_sim_run(NpuSim *s, uint32_t block_dim)
             s->gm[i].r = NULL;
         }
         s->core_time = 0;
-        if (walk_core(s))
-            time_core(s);
+        time_core(s);
         core_time[s->core] += s->core_time;
         s->rep.instrs += s->ndyn;
     }
