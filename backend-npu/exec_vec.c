@@ -73,6 +73,62 @@ static bool opnd(NpuSim *s, Dyn *d, int k, Opnd *o, NpuDtype dt, NpuParam blk, N
     return o->r != NULL;
 }
 
+/* Published rule (TIK vector address overlap): a source and the destination
+ * are identical lane for lane or disjoint, and no repeat reads what another
+ * repeat writes, except dst == src1 with both repeat strides 0 in
+ * vadd/vsub/vmul/vmax/vmin/vand/vor (accumulating into one repeat). */
+static bool same_layout(const Opnd *a, const Opnd *b)
+{
+    return a->base == b->base && a->es == b->es && a->blk == b->blk && a->rep == b->rep;
+}
+
+static void check_overlap(NpuSim *s, const Dyn *d, const Opnd *dst, const Opnd *src, int k, int64_t nrep,
+                          const Lanes *ln)
+{
+    int64_t dlo = eoff(dst, 0, ln->first), dhi = eoff(dst, nrep - 1, ln->last) + dst->es;
+    int64_t slo = eoff(src, 0, ln->first), shi = eoff(src, nrep - 1, ln->last) + src->es;
+    if (dhi <= slo || shi <= dlo)
+        return;
+    NpuOp op = sinstr(s, d)->op;
+    bool accum_op = op == NPU_OP_VADD || op == NPU_OP_VSUB || op == NPU_OP_VMUL || op == NPU_OP_VMAX ||
+                    op == NPU_OP_VMIN || op == NPU_OP_VAND || op == NPU_OP_VOR;
+    if (k == 2 && accum_op && same_layout(dst, src) && dst->rep == 0)
+        return;
+    int64_t extent = eoff(dst, 0, ln->last) + dst->es - eoff(dst, 0, ln->first);
+    if (same_layout(dst, src) && dst->blk >= 1 && (nrep == 1 || dst->rep * 32 >= extent))
+        return;
+    /* the general case, byte by byte: tag each destination byte with its
+     * (repeat, lane); a source byte of another (repeat, lane) conflicts */
+    int64_t lo = dlo < slo ? dlo : slo, hi = dhi > shi ? dhi : shi;
+    uint32_t *tag = calloc((size_t)(hi - lo), sizeof *tag);
+    if (!tag)
+        return;
+    for (int64_t r = 0; r < nrep; r++)
+        for (unsigned l = 0; l < ln->n; l++)
+            if (ln->on[l])
+                for (unsigned b = 0; b < dst->es; b++)
+                    tag[eoff(dst, r, l) + b - lo] = (uint32_t)(r * 256 + l + 1);
+    int64_t bad = -1;
+    for (int64_t r = 0; r < nrep && bad < 0; r++)
+        for (unsigned l = 0; l < ln->n && bad < 0; l++)
+            if (ln->on[l])
+                for (unsigned b = 0; b < src->es; b++) {
+                    uint32_t t = tag[eoff(src, r, l) + b - lo];
+                    if (t && t != (uint32_t)(r * 256 + l + 1)) {
+                        bad = eoff(src, r, l) + b;
+                        break;
+                    }
+                }
+    free(tag);
+    if (bad >= 0)
+        sim_error(s, NPU_CHECK_OVERLAP, s->cur,
+                  "%s operand and destination overlap at ub[%lld] without being the same lanes (destination "
+                  "ub[%lld, %lld), source ub[%lld, %lld)): operands must be identical lane for lane or "
+                  "disjoint, and no repeat may read what another repeat writes",
+                  k == 1 ? "source" : "second source", (long long)bad, (long long)dlo, (long long)dhi,
+                  (long long)slo, (long long)shi);
+}
+
 static double rd(NpuSim *s, const Opnd *o, NpuDtype dt, int64_t r, unsigned l)
 {
     return elem_load(dt, acc(s, o->r, eoff(o, r, l), o->es, false));
@@ -258,7 +314,8 @@ uint64_t exec_vector(NpuSim *s, Dyn *d)
             sim_error(s, NPU_CHECK_UNSUPPORTED, dyn, "vector operands must be in ub");
             return cost;
         }
-        if (!check_param(s, d, NPU_PARAM_DSTREP, dstrep, 0, 255) || !check_align(s, d, 0, es) ||
+        /* published: reduction outputs start 4-byte (f16) / 8-byte (f32) aligned */
+        if (!check_param(s, d, NPU_PARAM_DSTREP, dstrep, 0, 255) || !check_align(s, d, 0, 2 * es) ||
             !check_range(s, d, 0, d->addr[0], d->addr[0] + (nout - 1) * dstrep * unit + unit))
             return cost;
         Region *r = region_of(s, &in->a[0]);
@@ -292,6 +349,9 @@ uint64_t exec_vector(NpuSim *s, Dyn *d)
     if (oi->fam != NPU_F_VCMP &&
         !opnd(s, d, 0, &o[0], dt, NPU_PARAM_DSTBLK, NPU_PARAM_DSTREP, nrep, &ln))
         return cost;
+    if (oi->fam != NPU_F_VCMP && oi->fam != NPU_F_VDUP)
+        for (int k = 1; k <= (oi->fam == NPU_F_VBIN || oi->fam == NPU_F_VSEL ? 2 : 1); k++)
+            check_overlap(s, d, &o[0], &o[k], k, nrep, &ln);
     /* the scalar operand is first rounded to the element type */
     uint8_t sb[4];
     elem_store(dt, sb, d->scalar, TK_ROUND_NEAREST_EVEN, true);

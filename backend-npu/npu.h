@@ -199,6 +199,10 @@ void        npu_param_range(NpuOp op, NpuParam p, int64_t *lo, int64_t *hi);
     X(FLAG_LEFT,  "flag-left-set")                      \
     X(UNINIT,     "uninitialised-read")                 \
     X(GM_OVERLAP, "multi-core-overlap")                 \
+    X(GM_RACE,    "multi-core-race")                    \
+    X(HAZARD,     "same-pipe-hazard")                   \
+    X(OVERLAP,    "operand-overlap")                    \
+    X(SYNC,       "bad-sync")                           \
     X(LIMIT,      "limit")
 typedef enum {
 #define X(id, s) NPU_CHECK_##id,

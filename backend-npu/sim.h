@@ -35,7 +35,7 @@ typedef struct Dyn {
 
 typedef struct FlagEnt { uint64_t fire; uint32_t dyn, vc, next; } FlagEnt;
 
-typedef struct TraceEv { uint32_t core, sidx; uint8_t pipe; uint64_t start, end; } TraceEv;
+typedef struct TraceEv { uint32_t block, sidx; uint8_t pipe; uint64_t start, end; } TraceEv;
 
 typedef struct WalkFrame { uint32_t top; int64_t end, step; } WalkFrame;
 
@@ -62,10 +62,11 @@ struct NpuSim {
     uint32_t          ndyn, capdyn;
     uint32_t          core, block;  /* physical core, block_idx */
     uint32_t          block_dim;
+    bool              cube_kernel;  /* split profiles: the program runs on cube (AIC) cores */
     uint32_t          cur;          /* dynamic instruction being executed */
     Walk              w;
     uint32_t          vc[NPU_NPIPE][NPU_NPIPE];
-    uint32_t          vbar[NPU_NPIPE];   /* epoch of the last pipe_barrier on each pipe */
+    uint32_t          vbar[NPU_NPIPE];   /* each pipe's epoch known complete (pipe_barrier, flags) */
     uint32_t          s_released;        /* pipe s epoch ordered before all pipes (pipe_barrier all) */
     uint32_t         (*snap)[NPU_NPIPE]; /* vector-clock snapshots */
     uint32_t          nsnap, capsnap;
@@ -73,13 +74,15 @@ struct NpuSim {
     uint32_t          nfl, capfl;
     uint32_t         *fhead, *ftail;  /* per (src, dst, event) queue, 0 = empty */
     VEC(NpuError)     errs;
-    uint16_t         *reported;     /* per static instruction: check kinds already reported */
+    uint32_t         *reported;     /* per static instruction: check kinds already reported */
     uint32_t          max_errors;
     bool              trace_on, traced;
     TraceEv          *tr;
     size_t            ntr, captr;
     NpuReport         rep;
     uint64_t          core_time;
+    uint64_t          block_start;  /* cycle the block starts on its core (blocks beyond the cores run in waves) */
+    uint32_t         *block_core;   /* trace: core of each traced block */
 };
 
 /* sim.c */

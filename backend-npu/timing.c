@@ -61,7 +61,7 @@ static void trace(NpuSim *s, const Dyn *d, uint64_t start, uint64_t end)
         s->tr = p;
         s->captr = cap;
     }
-    s->tr[s->ntr++] = (TraceEv){s->block, d->sidx, d->pipe, start, end};
+    s->tr[s->ntr++] = (TraceEv){s->block, d->sidx, d->pipe, s->block_start + start, s->block_start + end};
 }
 
 /* Checks a flag instruction's event id; false after reporting. */
@@ -74,9 +74,26 @@ static bool event_ok(NpuSim *s, const Dyn *d)
     return false;
 }
 
-/* set_flag: the flag fires when everything earlier on the source pipe is done. */
+/* What pipe p learns about its own completed instructions from another
+ * pipe's clock: a set_flag on p fires only once p's earlier instructions are
+ * done, so an epoch of p seen elsewhere is complete (for same-pipe hazards). */
+static void learn_done(NpuSim *s, int p, const uint32_t *snap)
+{
+    if (snap[p] > s->vbar[p])
+        s->vbar[p] = snap[p];
+}
+
+/* set_flag: the flag fires when everything earlier on the source pipe is
+ * done. An event is one bit: setting it again before its wait is an error
+ * (the hardware would lose the second set and the second wait would hang). */
 static void set_flag(NpuSim *s, Dyn *d, uint32_t q, uint64_t fire)
 {
+    if (s->fhead[q]) {
+        const NpuInstr *in = sinstr(s, d);
+        sim_error(s, NPU_CHECK_SYNC, s->cur, "event %lld (%s -> %s) is set again before a wait_flag consumed "
+                  "the earlier set_flag (dynamic #%u)", (long long)d->ev, npu_pipe_name(in->pipe[0]),
+                  npu_pipe_name(in->pipe[1]), s->fl[s->fhead[q]].dyn);
+    }
     if (!flag_push(s, q, fire, s->cur, sim_snapshot(s, s->vc[d->pipe])))
         sim_error(s, NPU_CHECK_LIMIT, s->cur, "out of memory for flags");
 }
@@ -210,12 +227,15 @@ void time_core(NpuSim *s)
         const NpuInstr *in = sinstr(s, d);
         s->cur = (uint32_t)(d - s->dyn);
         d->epoch = ++s->vc[p][p];
-        if (p != NPU_PIPE_S)
+        if (p != NPU_PIPE_S) {
             join_dispatch(s, s->vc[p], s->snap[d->svc]);
+            learn_done(s, p, s->snap[d->svc]);
+        }
         uint64_t cost = pf->sync;
         if (in->op == NPU_OP_WAIT_FLAG) {
             uint32_t q = qidx(in->pipe[0], p, d->ev);
             join(s->vc[p], s->snap[flag_front(s, q)->vc]);
+            learn_done(s, p, s->snap[flag_front(s, q)->vc]);
             flag_pop(s, q);
         } else if (in->op == NPU_OP_SET_FLAG) {
             if (event_ok(s, d))
