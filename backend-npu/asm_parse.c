@@ -264,9 +264,11 @@ static void param(Parser *ps, NpuInstr *in, uint32_t *seen)
         return;
     }
     in->p[k] = value(ps);
-    if (in->p[k].reg < 0 && (in->p[k].imm < pi->lo || in->p[k].imm > pi->hi))
+    int64_t lo, hi;
+    npu_param_range(in->op, (NpuParam)k, &lo, &hi);
+    if (in->p[k].reg < 0 && (in->p[k].imm < lo || in->p[k].imm > hi))
         err(ps, vb, (uint32_t)(ps->s - vb), "%s=%lld out of range [%lld, %lld]", pi->key,
-            (long long)in->p[k].imm, (long long)pi->lo, (long long)pi->hi);
+            (long long)in->p[k].imm, (long long)lo, (long long)hi);
 }
 
 static void operands(Parser *ps, NpuInstr *in)
@@ -287,6 +289,16 @@ static void operands(Parser *ps, NpuInstr *in)
         return;
     case NPU_F_BLOCK:
         in->rd = (int8_t)reg(ps);
+        return;
+    case NPU_F_SLD:
+        in->rd = (int8_t)reg(ps);
+        expect(ps, ',', "','");
+        in->a[0] = address(ps);
+        return;
+    case NPU_F_SST:
+        in->a[0] = address(ps);
+        expect(ps, ',', "','");
+        in->v[0] = value(ps);
         return;
     case NPU_F_LOOP:
         in->rd = (int8_t)reg(ps);
@@ -363,13 +375,11 @@ static void instruction(Parser *ps, const char *b, size_t n)
         return;
     }
     uint32_t line = ps->line, col = (uint32_t)(b - ps->bol) + 1;
-    NpuInstr *in = npu_emit(ps->p, op);
+    NpuInstr *in = npu_emit_typed(ps->p, op, dts[0], dts[1]);
     if (!in)
         return;
     in->line = line;
     in->col = col;
-    in->dt = dts[0];
-    in->dt2 = dts[1];
     operands(ps, in);
     if (!ps->failed && !at_end(ps))
         err(ps, ps->s, 1, "unexpected text after the operands");

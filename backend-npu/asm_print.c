@@ -74,7 +74,7 @@ static void params(Buf *b, const NpuInstr *in)
             continue;
         }
         NpuVal v = in->p[i];
-        if (v.reg < 0 && v.imm == npu_param_default(in->op, (NpuParam)i))
+        if (v.reg < 0 && v.imm == npu_param_default(in, (NpuParam)i))
             continue;
         put(b, ", %s=", pi->key);
         if (v.reg < 0 && pi->kind == NPU_PK_ROUND && v.imm >= 0 && v.imm < 7)
@@ -107,6 +107,16 @@ static void format(Buf *b, const NpuProgram *p, const NpuInstr *in)
         break;
     case NPU_F_BLOCK:
         put(b, " r%d", in->rd);
+        break;
+    case NPU_F_SLD:
+        put(b, " r%d, ", in->rd);
+        addr(b, p, in->a[0]);
+        break;
+    case NPU_F_SST:
+        put(b, " ");
+        addr(b, p, in->a[0]);
+        put(b, ", ");
+        val(b, in->v[0]);
         break;
     case NPU_F_LOOP:
         put(b, " r%d, ", in->rd);

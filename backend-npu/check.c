@@ -92,6 +92,21 @@ static void race(NpuSim *s, Region *r, int64_t off, uint32_t other, const char *
               npu_pipe_name((NpuPipe)o->pipe), npu_pipe_name((NpuPipe)s->dyn[s->cur].pipe));
 }
 
+/* Published: consecutive vector instructions are not ordered by the pipe
+ * itself; one that reads or rewrites what an earlier one wrote needs
+ * pipe_barrier v in between (Ascend C PipeBarrier<PIPE_V>). Other pipes'
+ * instructions are taken to complete in order. */
+static void hazard(NpuSim *s, Region *r, int64_t off, uint32_t other, const char *kind)
+{
+    const Dyn *o = &s->dyn[other];
+    char text[200];
+    npu_instr_format(s->prog, sinstr(s, o), text, sizeof text);
+    sim_error(s, NPU_CHECK_HAZARD, s->cur,
+              "%s on %s[%lld] with instruction #%u `%s` (dynamic #%u) on the same pipe %s: no pipe_barrier %s "
+              "between them", kind, r->name, (long long)off, o->sidx, text, other,
+              npu_pipe_name((NpuPipe)o->pipe), npu_pipe_name((NpuPipe)o->pipe));
+}
+
 uint8_t *acc(NpuSim *s, Region *r, int64_t off, uint32_t n, bool write)
 {
     uint8_t p = s->dyn[s->cur].pipe;
@@ -103,6 +118,8 @@ uint8_t *acc(NpuSim *s, Region *r, int64_t off, uint32_t n, bool write)
         uint32_t w = r->w[b];
         if (w && w != me && !ordered(s, w - 1, p))
             race(s, r, (int64_t)b, w - 1, write ? "write-after-write" : "read-after-write");
+        else if (w && w != me && p == NPU_PIPE_V && s->dyn[w - 1].pipe == p && s->dyn[w - 1].epoch > s->vbar[p])
+            hazard(s, r, (int64_t)b, w - 1, write ? "write-after-write" : "read-after-write");
         uint32_t *rd = &r->r[b * NPU_NPIPE];
         if (write) {
             for (int q = 0; q < NPU_NPIPE; q++)
@@ -153,18 +170,61 @@ static int path_pipe(const NpuProfile *p, int path)
     }
 }
 
+/* The published SRC_DST event pairs (Ascend C HardEvent, NPU-FACTS.md 2.2). */
+static bool published_pair(NpuPipe src, NpuPipe dst)
+{
+#define P(a, b) ((uint64_t)1 << (NPU_PIPE_##a * NPU_NPIPE + NPU_PIPE_##b))
+    static const uint64_t pairs =
+        P(MTE2, MTE1) | P(MTE1, MTE2) | P(MTE1, M) | P(M, MTE1) | P(MTE2, V) | P(V, MTE2) |
+        P(MTE3, V) | P(V, MTE3) | P(M, V) | P(V, M) | P(V, V) | P(MTE3, MTE1) | P(MTE1, MTE3) | P(MTE1, V) |
+        P(MTE2, M) | P(M, MTE2) | P(V, MTE1) | P(M, FIX) | P(FIX, M) | P(MTE3, MTE2) | P(MTE2, MTE3) |
+        P(S, V) | P(V, S) | P(S, MTE2) | P(MTE2, S) | P(S, MTE3) | P(MTE3, S) | P(MTE2, FIX) | P(FIX, MTE2) |
+        P(FIX, S) | P(M, S) | P(FIX, MTE3);
+#undef P
+    return (pairs >> (src * NPU_NPIPE + dst)) & 1;
+}
+
+/* Pipes of the core a program runs on: a coupled AI core has all but FIX
+ * (unless the profile has a fixpipe); on split profiles the vector core
+ * (AIV) has S, V, MTE2, MTE3 and the cube core (AIC) S, M, MTE1, MTE2, FIX. */
+static uint32_t core_pipes(const NpuSim *s)
+{
+#define B(x) (1u << NPU_PIPE_##x)
+    if (!s->prof.split)
+        return B(S) | B(V) | B(M) | B(MTE1) | B(MTE2) | B(MTE3) | (s->prof.fixpipe ? B(FIX) : 0);
+    return s->cube_kernel ? B(S) | B(M) | B(MTE1) | B(MTE2) | B(FIX) : B(S) | B(V) | B(MTE2) | B(MTE3);
+#undef B
+}
+
+static bool flag_ok(NpuSim *s, const NpuInstr *in, uint32_t dyn)
+{
+    NpuPipe src = in->pipe[0], dst = in->pipe[1];
+    uint32_t have = core_pipes(s);
+    if ((src == NPU_PIPE_FIX || dst == NPU_PIPE_FIX) && !s->prof.fixpipe) {
+        sim_error(s, NPU_CHECK_UNSUPPORTED, dyn, "profile %s has no fix pipe", s->prof.name);
+        return false;
+    }
+    if (!(have >> src & 1) || !(have >> dst & 1)) {
+        sim_error(s, NPU_CHECK_UNSUPPORTED, dyn, "the %s core of profile %s has no pipe %s",
+                  !s->prof.split ? "AI" : s->cube_kernel ? "cube (AIC)" : "vector (AIV)", s->prof.name,
+                  npu_pipe_name(have >> src & 1 ? dst : src));
+        return false;
+    }
+    if (!published_pair(src, dst)) {
+        sim_error(s, NPU_CHECK_SYNC, dyn, "%s -> %s is not an event pair of the hardware (HardEvent has no "
+                  "%s_%s); order the pipes through a pair it has", npu_pipe_name(src), npu_pipe_name(dst),
+                  npu_pipe_name(src), npu_pipe_name(dst));
+        return false;
+    }
+    return true;
+}
+
 int instr_pipe(NpuSim *s, const NpuInstr *in, uint32_t dyn)
 {
     NpuFamily f = npu_op_info(in->op)->fam;
     switch (f) {
-    case NPU_F_FLAG: {
-        NpuPipe pp = in->op == NPU_OP_SET_FLAG ? in->pipe[0] : in->pipe[1];
-        if ((in->pipe[0] == NPU_PIPE_FIX || in->pipe[1] == NPU_PIPE_FIX) && !s->prof.fixpipe) {
-            sim_error(s, NPU_CHECK_UNSUPPORTED, dyn, "profile %s has no fix pipe", s->prof.name);
-            return -1;
-        }
-        return pp;
-    }
+    case NPU_F_FLAG:
+        return flag_ok(s, in, dyn) ? (int)(in->op == NPU_OP_SET_FLAG ? in->pipe[0] : in->pipe[1]) : -1;
     case NPU_F_BARRIER:
         if (in->pipe[0] == NPU_PIPE_S) {
             sim_error(s, NPU_CHECK_PARAM, dyn, "pipe_barrier on pipe s is a hardware error (scalar order is implicit)");
@@ -173,6 +233,8 @@ int instr_pipe(NpuSim *s, const NpuInstr *in, uint32_t dyn)
         return in->pipe[0] == NPU_PIPE_ALL ? NPU_PIPE_S : in->pipe[0];
     case NPU_F_MMAD:
         return NPU_PIPE_M;
+    case NPU_F_SLD: case NPU_F_SST:
+        return NPU_PIPE_S;
     case NPU_F_DMA: case NPU_F_LOAD2D: case NPU_F_FIXPIPE: {
         NpuScope from = (NpuScope)in->a[1].scope, to = (NpuScope)in->a[0].scope;
         int path = move_path(from, to);

@@ -104,6 +104,11 @@ uint64_t exec_fixpipe(NpuSim *s, Dyn *d)
         return s->prof.lat[d->pipe];
     if (ld == 0)
         ld = n;
+    if (nd && !s->prof.fixpipe) {
+        sim_error(s, NPU_CHECK_UNSUPPORTED, s->cur, "nz2nd=1: on-the-fly NZ -> ND conversion is a fixpipe "
+                  "feature (A2 and later); profile %s moves L0C to UB in NZ layout", s->prof.name);
+        return s->prof.lat[d->pipe];
+    }
     unsigned es = npu_dtype_size(in->dt);
     int64_t M1 = (m + 15) / 16, N1 = (n + 15) / 16;
     uint64_t cost = move_cost(s, path, d->pipe, (uint64_t)(m * n) * es);

@@ -5,6 +5,7 @@
 #include "backend-npu/sim.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* One strided vector operand. */
 typedef struct Opnd { Region *r; int64_t base; unsigned es; int64_t blk, rep; } Opnd;
@@ -70,6 +71,62 @@ static bool opnd(NpuSim *s, Dyn *d, int k, Opnd *o, NpuDtype dt, NpuParam blk, N
         return false;
     o->r = region_of(s, &in->a[k]);
     return o->r != NULL;
+}
+
+/* Published rule (TIK vector address overlap): a source and the destination
+ * are identical lane for lane or disjoint, and no repeat reads what another
+ * repeat writes, except dst == src1 with both repeat strides 0 in
+ * vadd/vsub/vmul/vmax/vmin/vand/vor (accumulating into one repeat). */
+static bool same_layout(const Opnd *a, const Opnd *b)
+{
+    return a->base == b->base && a->es == b->es && a->blk == b->blk && a->rep == b->rep;
+}
+
+static void check_overlap(NpuSim *s, const Dyn *d, const Opnd *dst, const Opnd *src, int k, int64_t nrep,
+                          const Lanes *ln)
+{
+    int64_t dlo = eoff(dst, 0, ln->first), dhi = eoff(dst, nrep - 1, ln->last) + dst->es;
+    int64_t slo = eoff(src, 0, ln->first), shi = eoff(src, nrep - 1, ln->last) + src->es;
+    if (dhi <= slo || shi <= dlo)
+        return;
+    NpuOp op = sinstr(s, d)->op;
+    bool accum_op = op == NPU_OP_VADD || op == NPU_OP_VSUB || op == NPU_OP_VMUL || op == NPU_OP_VMAX ||
+                    op == NPU_OP_VMIN || op == NPU_OP_VAND || op == NPU_OP_VOR;
+    if (k == 2 && accum_op && same_layout(dst, src) && dst->rep == 0)
+        return;
+    int64_t extent = eoff(dst, 0, ln->last) + dst->es - eoff(dst, 0, ln->first);
+    if (same_layout(dst, src) && dst->blk >= 1 && (nrep == 1 || dst->rep * 32 >= extent))
+        return;
+    /* the general case, byte by byte: tag each destination byte with its
+     * (repeat, lane); a source byte of another (repeat, lane) conflicts */
+    int64_t lo = dlo < slo ? dlo : slo, hi = dhi > shi ? dhi : shi;
+    uint32_t *tag = calloc((size_t)(hi - lo), sizeof *tag);
+    if (!tag)
+        return;
+    for (int64_t r = 0; r < nrep; r++)
+        for (unsigned l = 0; l < ln->n; l++)
+            if (ln->on[l])
+                for (unsigned b = 0; b < dst->es; b++)
+                    tag[eoff(dst, r, l) + b - lo] = (uint32_t)(r * 256 + l + 1);
+    int64_t bad = -1;
+    for (int64_t r = 0; r < nrep && bad < 0; r++)
+        for (unsigned l = 0; l < ln->n && bad < 0; l++)
+            if (ln->on[l])
+                for (unsigned b = 0; b < src->es; b++) {
+                    uint32_t t = tag[eoff(src, r, l) + b - lo];
+                    if (t && t != (uint32_t)(r * 256 + l + 1)) {
+                        bad = eoff(src, r, l) + b;
+                        break;
+                    }
+                }
+    free(tag);
+    if (bad >= 0)
+        sim_error(s, NPU_CHECK_OVERLAP, s->cur,
+                  "%s operand and destination overlap at ub[%lld] without being the same lanes (destination "
+                  "ub[%lld, %lld), source ub[%lld, %lld)): operands must be identical lane for lane or "
+                  "disjoint, and no repeat may read what another repeat writes",
+                  k == 1 ? "source" : "second source", (long long)bad, (long long)dlo, (long long)dhi,
+                  (long long)slo, (long long)shi);
 }
 
 static double rd(NpuSim *s, const Opnd *o, NpuDtype dt, int64_t r, unsigned l)
@@ -169,6 +226,39 @@ static double reduce(NpuOp op, NpuDtype dt, double *v, unsigned *idx, unsigned n
     return v[b];
 }
 
+/* vbrcb (Ascend C Brcb): repeat r reads 8 consecutive elements from
+ * src + r*8*es and fills destination block i (dst + r*dstrep*32 +
+ * i*dstblk*32) with element i. */
+static void exec_brcb(NpuSim *s, Dyn *d, int64_t nrep)
+{
+    const NpuInstr *in = sinstr(s, d);
+    unsigned es = npu_dtype_size(in->dt);
+    int64_t blk = dyn_param(s, d, NPU_PARAM_DSTBLK), rep = dyn_param(s, d, NPU_PARAM_DSTREP);
+    for (int k = 0; k < 2; k++)
+        if (in->a[k].scope != NPU_UB) {
+            sim_error(s, NPU_CHECK_UNSUPPORTED, s->cur, "vector operands must be in ub, not %s",
+                      npu_scope_name((NpuScope)in->a[k].scope));
+            return;
+        }
+    if (!check_param(s, d, NPU_PARAM_DSTBLK, blk, 0, 255) || !check_param(s, d, NPU_PARAM_DSTREP, rep, 0, 255) ||
+        !check_align(s, d, 0, 0) || !check_align(s, d, 1, 0) || nrep == 0 ||
+        !check_range(s, d, 1, d->addr[1], d->addr[1] + nrep * 8 * es) ||
+        !check_range(s, d, 0, d->addr[0], d->addr[0] + (nrep - 1) * rep * 32 + 7 * blk * 32 + 32))
+        return;
+    Region *src = region_of(s, &in->a[1]), *dst = region_of(s, &in->a[0]);
+    if (!src || !dst)
+        return;
+    for (int64_t r = 0; r < nrep; r++) {
+        uint8_t e[32]; /* read the repeat's 8 elements before writing (in place) */
+        memcpy(e, acc(s, src, d->addr[1] + r * 8 * es, 8 * es, false), 8 * es);
+        for (unsigned i = 0; i < 8; i++) {
+            uint8_t *b = acc(s, dst, d->addr[0] + r * rep * 32 + i * blk * 32, 32, true);
+            for (unsigned j = 0; j < 32; j += es)
+                memcpy(b + j, e + i * es, es);
+        }
+    }
+}
+
 uint64_t exec_vector(NpuSim *s, Dyn *d)
 {
     const NpuInstr *in = sinstr(s, d);
@@ -176,7 +266,13 @@ uint64_t exec_vector(NpuSim *s, Dyn *d)
     int64_t nrep = dyn_param(s, d, NPU_PARAM_REPEAT);
     uint64_t cost = s->prof.vec_issue + (uint64_t)(nrep > 0 ? nrep : 0) * s->prof.vec_repeat[oi->cls];
     Lanes ln;
-    if (!check_param(s, d, NPU_PARAM_REPEAT, nrep, 0, 255) || !lanes_of(s, d, in, &ln))
+    if (!check_param(s, d, NPU_PARAM_REPEAT, nrep, 0, 255))
+        return cost;
+    if (oi->fam == NPU_F_VBRCB) {
+        exec_brcb(s, d, nrep);
+        return cost;
+    }
+    if (!lanes_of(s, d, in, &ln))
         return cost;
     NpuDtype dt = in->dt, sdt = in->op == NPU_OP_VCONV ? in->dt2 : in->dt;
     Opnd o[4] = {{0}};
@@ -218,7 +314,8 @@ uint64_t exec_vector(NpuSim *s, Dyn *d)
             sim_error(s, NPU_CHECK_UNSUPPORTED, dyn, "vector operands must be in ub");
             return cost;
         }
-        if (!check_param(s, d, NPU_PARAM_DSTREP, dstrep, 0, 255) || !check_align(s, d, 0, es) ||
+        /* published: reduction outputs start 4-byte (f16) / 8-byte (f32) aligned */
+        if (!check_param(s, d, NPU_PARAM_DSTREP, dstrep, 0, 255) || !check_align(s, d, 0, 2 * es) ||
             !check_range(s, d, 0, d->addr[0], d->addr[0] + (nout - 1) * dstrep * unit + unit))
             return cost;
         Region *r = region_of(s, &in->a[0]);
@@ -252,6 +349,9 @@ uint64_t exec_vector(NpuSim *s, Dyn *d)
     if (oi->fam != NPU_F_VCMP &&
         !opnd(s, d, 0, &o[0], dt, NPU_PARAM_DSTBLK, NPU_PARAM_DSTREP, nrep, &ln))
         return cost;
+    if (oi->fam != NPU_F_VCMP && oi->fam != NPU_F_VDUP)
+        for (int k = 1; k <= (oi->fam == NPU_F_VBIN || oi->fam == NPU_F_VSEL ? 2 : 1); k++)
+            check_overlap(s, d, &o[0], &o[k], k, nrep, &ln);
     /* the scalar operand is first rounded to the element type */
     uint8_t sb[4];
     elem_store(dt, sb, d->scalar, TK_ROUND_NEAREST_EVEN, true);

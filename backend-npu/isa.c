@@ -48,26 +48,44 @@ const char *npu_path_name(NpuPath p) { return p < NPU_NPATH ? path_names[p] : "?
 const char *npu_param_name(NpuParam p) { return params[p < NPU_NPARAM ? p : 0].key; }
 const char *npu_check_name(NpuCheck c) { return c < NPU_NCHECK ? check_names[c] : "?"; }
 
-int64_t npu_param_default(NpuOp op, NpuParam p)
+int64_t npu_param_default(const NpuInstr *in, NpuParam p)
 {
+    const NpuOp op = in->op;
     /* per-repeat reductions write one (value[, index]) per repeat: dense */
     if (p == NPU_PARAM_DSTREP && op < NPU_NOP && ops[op].fam == NPU_F_VRED)
         return 1;
-    /* a cast's narrower side uses half the blocks per repeat */
+    /* a cast's narrower side covers fewer blocks per repeat (f32 -> f16: 4 of
+     * 8), so its default repeat stride packs the repeats without holes */
+    if (op == NPU_OP_VCONV && (p == NPU_PARAM_DSTREP || p == NPU_PARAM_SRC0REP)) {
+        unsigned d = npu_dtype_size(in->dt), s = npu_dtype_size(in->dt2);
+        unsigned mine = p == NPU_PARAM_DSTREP ? d : s, wide = d > s ? d : s;
+        if (mine && wide)
+            return 8 * mine / wide;
+    }
     return params[p].def;
+}
+
+void npu_param_range(NpuOp op, NpuParam p, int64_t *lo, int64_t *hi)
+{
+    *lo = params[p].lo;
+    *hi = params[p].hi;
+    /* dma gaps are 16-bit counts of 32-byte blocks; dma_pad's GM gaps are
+     * 32-bit byte counts (DataCopyExtParams) */
+    if (op == NPU_OP_DMA && (p == NPU_PARAM_SRCGAP || p == NPU_PARAM_DSTGAP))
+        *hi = 65535;
 }
 
 int npu_family_naddr(NpuFamily f)
 {
     switch (f) {
     case NPU_F_DMA: case NPU_F_VUN: case NPU_F_VBINS: case NPU_F_VCONV: case NPU_F_VRED:
-    case NPU_F_VREDALL: case NPU_F_LOAD2D: case NPU_F_FIXPIPE:
+    case NPU_F_VREDALL: case NPU_F_VBRCB: case NPU_F_LOAD2D: case NPU_F_FIXPIPE:
         return 2;
     case NPU_F_VBIN: case NPU_F_VCMP: case NPU_F_MMAD:
         return 3;
     case NPU_F_VSEL:
         return 4;
-    case NPU_F_VDUP:
+    case NPU_F_VDUP: case NPU_F_SLD: case NPU_F_SST:
         return 1;
     default:
         return 0;
@@ -76,7 +94,7 @@ int npu_family_naddr(NpuFamily f)
 
 bool npu_family_is_vector(NpuFamily f)
 {
-    return f >= NPU_F_VBIN && f <= NPU_F_VREDALL;
+    return f >= NPU_F_VBIN && f <= NPU_F_VBRCB;
 }
 
 unsigned npu_vec_lanes(const NpuInstr *in)
@@ -112,11 +130,15 @@ int npu_program_add_gm(NpuProgram *p, const char *name, NpuDtype dt, uint64_t co
     return (int)p->gm.n - 1;
 }
 
-NpuInstr *npu_emit(NpuProgram *p, NpuOp op)
+NpuInstr *npu_emit(NpuProgram *p, NpuOp op) { return npu_emit_typed(p, op, NPU_DT_NONE, NPU_DT_NONE); }
+
+NpuInstr *npu_emit_typed(NpuProgram *p, NpuOp op, NpuDtype dt, NpuDtype dt2)
 {
     NpuInstr in;
     memset(&in, 0, sizeof in);
     in.op = op;
+    in.dt = dt;
+    in.dt2 = dt2;
     in.rd = NPU_REG_NONE;
     for (int i = 0; i < 3; i++)
         in.v[i] = npu_imm(0);
@@ -125,7 +147,7 @@ NpuInstr *npu_emit(NpuProgram *p, NpuOp op)
         in.a[i] = npu_addr(NPU_UB, NPU_REG_NONE, 0);
     in.s.reg = NPU_REG_NONE;
     for (int i = 0; i < NPU_NPARAM; i++)
-        in.p[i] = npu_imm(npu_param_default(op, (NpuParam)i));
+        in.p[i] = npu_imm(npu_param_default(&in, (NpuParam)i));
     uint32_t n = p->ins.n;
     vec_push(p->a, p->ins, in);
     return p->ins.n > n ? &p->ins.v[p->ins.n - 1] : NULL;

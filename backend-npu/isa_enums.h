@@ -7,10 +7,12 @@ typedef enum {
     NPU_F_MOV,      /* rd, val */
     NPU_F_ALU,      /* rd, val, val */
     NPU_F_BLOCK,    /* rd */
+    NPU_F_SLD,      /* rd, src: one element into a register */
     NPU_F_LOOP,     /* rd, start, end[, step] */
     NPU_F_ENDLOOP,  /* (none) */
     NPU_F_FLAG,     /* src_pipe, dst_pipe, event */
     NPU_F_BARRIER,  /* pipe */
+    NPU_F_SST,      /* dst, val: one element from a register */
     NPU_F_DMA,      /* dst, src */
     NPU_F_VBIN,     /* dst, src0, src1 */
     NPU_F_VBINS,    /* dst, src0, scalar */
@@ -21,6 +23,7 @@ typedef enum {
     NPU_F_VCONV,    /* dst, src0 */
     NPU_F_VRED,     /* dst, src0: one result per repeat */
     NPU_F_VREDALL,  /* dst, src0: one result for all repeats */
+    NPU_F_VBRCB,    /* dst, src0: each of 8 elements per repeat fills a 32-byte block */
     NPU_F_LOAD2D,   /* dst, src */
     NPU_F_MMAD,     /* dst(l0c), a(l0a), b(l0b) */
     NPU_F_FIXPIPE,  /* dst, src(l0c) */
@@ -45,8 +48,9 @@ typedef enum {
     X(SRC1REP,   "src1rep",   NUM,   8, 0, 255)     \
     X(NBURST,    "nburst",    NUM,   1, 1, 4095)    \
     X(BURST,     "burst",     NUM,   1, 1, 65535)   \
-    X(SRCGAP,    "srcgap",    NUM,   0, 0, 65535)   \
-    X(DSTGAP,    "dstgap",    NUM,   0, 0, 65535)   \
+    X(LEN,       "len",       NUM,  32, 1, 2097151) \
+    X(SRCGAP,    "srcgap",    NUM,   0, 0, 4294967295LL) \
+    X(DSTGAP,    "dstgap",    NUM,   0, 0, 4294967295LL) \
     X(M,         "m",         NUM,  16, 0, 4095)    \
     X(N,         "n",         NUM,  16, 0, 4095)    \
     X(K,         "k",         NUM,  16, 0, 4095)    \

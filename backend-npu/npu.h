@@ -92,6 +92,7 @@ typedef struct NpuProfile {
     uint32_t dispatch;         /* scalar cycles to issue one instruction to a pipe */
     uint32_t scalar;           /* cycles per scalar ALU / loop instruction */
     uint32_t sync;             /* cycles of set_flag / wait_flag / pipe_barrier */
+    uint32_t burst;            /* cycles per DMA burst after the first */
     uint32_t vec_issue;        /* vector start-up cycles */
     uint32_t vec_repeat[NPU_NVCLASS]; /* cycles per repeat by class */
     uint32_t mmad_issue;       /* cube start-up cycles */
@@ -156,8 +157,11 @@ NpuProgram *npu_program_new(Arena *a);
 int      npu_program_add_gm(NpuProgram *p, const char *name, NpuDtype dt, uint64_t count);
 int      npu_program_find_gm(const NpuProgram *p, const char *name, size_t len);
 /* Appends an instruction with every parameter at its default; NULL when
- * out of memory (the arena's oom flag is set). */
+ * out of memory (the arena's oom flag is set). Some defaults depend on the
+ * element types (vconv's narrower side), so give them with npu_emit_typed;
+ * npu_emit(p, op) is npu_emit_typed(p, op, NPU_DT_NONE, NPU_DT_NONE). */
 NpuInstr *npu_emit(NpuProgram *p, NpuOp op);
+NpuInstr *npu_emit_typed(NpuProgram *p, NpuOp op, NpuDtype dt, NpuDtype dt2);
 /* Links loop/endloop pairs and checks operand shapes; errors to diags. */
 bool     npu_program_finish(NpuProgram *p, DiagSink *diags);
 static inline NpuVal  npu_imm(int64_t v) { return (NpuVal){NPU_REG_NONE, v}; }
@@ -178,7 +182,10 @@ const char *npu_dtype_name(NpuDtype d);
 unsigned    npu_dtype_size(NpuDtype d);
 const char *npu_path_name(NpuPath p);
 const char *npu_param_name(NpuParam p);
-int64_t     npu_param_default(NpuOp op, NpuParam p);
+/* A parameter's default for an instruction (its op and element types). */
+int64_t     npu_param_default(const NpuInstr *in, NpuParam p);
+/* A parameter's valid range for an op. */
+void        npu_param_range(NpuOp op, NpuParam p, int64_t *lo, int64_t *hi);
 
 /* ---- simulator --------------------------------------------------------- */
 
@@ -192,6 +199,10 @@ int64_t     npu_param_default(NpuOp op, NpuParam p);
     X(FLAG_LEFT,  "flag-left-set")                      \
     X(UNINIT,     "uninitialised-read")                 \
     X(GM_OVERLAP, "multi-core-overlap")                 \
+    X(GM_RACE,    "multi-core-race")                    \
+    X(HAZARD,     "same-pipe-hazard")                   \
+    X(OVERLAP,    "operand-overlap")                    \
+    X(SYNC,       "bad-sync")                           \
     X(LIMIT,      "limit")
 typedef enum {
 #define X(id, s) NPU_CHECK_##id,

@@ -30,7 +30,7 @@ static size_t keys(Key *k)
         {"vector_cores", K_U32, FIELD(vector_cores)}, {"clock_mhz", K_DBL, FIELD(clock_mhz)},
         {"event_ids", K_U32, FIELD(event_ids)},   {"fixpipe", K_BOOL, FIELD(fixpipe)},
         {"cost.dispatch", K_U32, FIELD(dispatch)}, {"cost.scalar", K_U32, FIELD(scalar)},
-        {"cost.sync", K_U32, FIELD(sync)},         {"cost.vec_issue", K_U32, FIELD(vec_issue)},
+        {"cost.sync", K_U32, FIELD(sync)},         {"cost.burst", K_U32, FIELD(burst)},         {"cost.vec_issue", K_U32, FIELD(vec_issue)},
         {"cost.mmad_issue", K_U32, FIELD(mmad_issue)}, {"cost.mmad_fractal", K_U32, FIELD(mmad_fractal)},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)

@@ -71,6 +71,7 @@ void npu_sim_free(NpuSim *s)
     free(s->snap);
     free(s->dyn);
     free(s->tr);
+    free(s->block_core);
     arena_free(&s->a);
     free(s);
 }
@@ -122,7 +123,7 @@ void sim_error(NpuSim *s, NpuCheck kind, uint32_t dyn, const char *fmt, ...)
     if (d && (s->reported[sidx] & (1u << kind)))
         return;
     if (d)
-        s->reported[sidx] |= (uint16_t)(1u << kind);
+        s->reported[sidx] |= 1u << kind;
     if (s->errs.n >= s->max_errors)
         return;
     va_list ap;
@@ -181,6 +182,7 @@ static bool check_units(NpuSim *s, uint32_t *ncores)
         return true;
     }
     *ncores = cube >= 0 ? s->prof.cube_cores : s->prof.vector_cores;
+    s->cube_kernel = cube >= 0;
     if (vec >= 0 && cube >= 0) {
         s->ndyn = 0;
         sim_error(s, NPU_CHECK_UNSUPPORTED, UINT32_MAX,
@@ -199,6 +201,8 @@ bool npu_sim_run(NpuSim *s, uint32_t block_dim)
     s->rep.block_dim = s->block_dim;
     s->ntr = 0;
     s->traced = s->trace_on;
+    if (s->traced && !s->block_core && !(s->block_core = calloc(1024, sizeof *s->block_core)))
+        s->traced = false;
     uint32_t ncores = 1;
     if (!check_units(s, &ncores))
         return false;
@@ -226,8 +230,10 @@ bool npu_sim_run(NpuSim *s, uint32_t block_dim)
             s->gm[i].r = NULL;
         }
         s->core_time = 0;
-        if (walk_core(s))
-            time_core(s);
+        s->block_start = core_time[s->core];
+        if (s->traced && b < 1024)
+            s->block_core[b] = s->core;
+        time_core(s);
         core_time[s->core] += s->core_time;
         s->rep.instrs += s->ndyn;
     }

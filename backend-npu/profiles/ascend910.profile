@@ -48,6 +48,7 @@ lat.fix       = 30
 cost.dispatch = 1         # scalar unit issues one instruction per cycle
 cost.scalar   = 1
 cost.sync     = 1
+cost.burst    = 2         # [est] per DMA burst after the first (a new descriptor)
 cost.vec_issue = 4
 vec.simple    = 1         # [pub] 256 bytes per cycle (2048-bit vector)
 vec.special   = 4         # exp, ln, sqrt, rsqrt, reciprocal, div

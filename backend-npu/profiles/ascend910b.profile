@@ -45,6 +45,7 @@ lat.fix       = 30        # [est]
 cost.dispatch = 1
 cost.scalar   = 1
 cost.sync     = 1
+cost.burst    = 2         # [est] per DMA burst after the first (a new descriptor)
 cost.vec_issue = 4        # [est]
 vec.simple    = 1         # [est] 256 bytes per repeat per cycle
 vec.special   = 4         # [est]

@@ -186,9 +186,12 @@ Test(programs, cube_matmul_910_through_ub)
     nt_run_ok(&t, 1);
     float ref[1024];
     matmul_ref(a, b, 32, 32, 32, ref);
-    const float *c = nt_get(&t, "c");
-    for (int i = 0; i < 1024; i++)
-        cr_assert_eq(c[i], ref[i], "c[%d] %g vs %g", i, c[i], ref[i]);
+    const float *c = nt_get(&t, "c"); /* NZ: fractals column-major, rows inside */
+    for (int i = 0; i < 32; i++)
+        for (int j = 0; j < 32; j++) {
+            int o = ((j / 16) * 2 + i / 16) * 256 + (i % 16) * 16 + j % 16;
+            cr_assert_eq(c[o], ref[i * 32 + j], "c[%d][%d] %g vs %g", i, j, c[o], ref[i * 32 + j]);
+        }
     const NpuReport *r = npu_sim_report(t.s);
     cr_assert_eq(r->busy[NPU_PIPE_M], t.prof.mmad_issue + 8 * t.prof.mmad_fractal + 2 * t.prof.sync); /* + wait, set */
     cr_assert_eq(r->bytes[NPU_PATH_L0C_UB], 4096);
@@ -281,9 +284,24 @@ Test(programs, waves_when_blocks_exceed_cores)
                  "    vdup.f16 ub[0], 1.5\n"
                  "    set_flag v, mte3, 0\n    wait_flag v, mte3, 0\n"
                  "    dma z[r0], ub[0], burst=4\n");
+    npu_sim_enable_trace(t.s, true);
     nt_run_ok(&t, 48); /* 32 cores: cores 0..15 run two blocks */
+    /* the trace starts block 32 where block 0 ended on core 0 */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    npu_sim_write_trace(t.s, f);
+    fclose(f);
+    cr_assert(strstr(buf, "\"name\":\"block 32 (core 0)\""));
+    double first32 = 1e30;
+    for (const char *q = buf; (q = strstr(q, "\"ph\":\"X\",\"pid\":32,")); q++) {
+        double ts = atof(strstr(q, "\"ts\":") + 5);
+        first32 = ts < first32 ? ts : first32;
+    }
+    free(buf);
     const NpuReport *r = npu_sim_report(t.s);
     cr_assert_eq(r->core_cycles[0], 2 * r->core_cycles[31]);
+    cr_assert_geq(first32 * t.prof.clock_mhz + 0.5, (double)r->core_cycles[31]);
     cr_assert_eq(r->cycles, r->core_cycles[0]);
     const uint16_t *z = nt_get(&t, "z");
     cr_assert_eq(z[48 * 64 - 1], h(1.5f));

@@ -160,3 +160,54 @@ Test(sanitizer, errors_carry_line_and_index)
     free(buf);
     nt_free(&t);
 }
+
+Test(sanitizer, event_pairs_and_setting_twice)
+{
+    expect("ascend910", "    set_flag mte2, mte2, 0\n    wait_flag mte2, mte2, 0\n", 1, NPU_CHECK_SYNC, "not an event pair");
+    expect("ascend910", "    set_flag s, m, 0\n    wait_flag s, m, 0\n", 1, NPU_CHECK_SYNC, "s_m");
+    expect("ascend910b", "    set_flag m, v, 0\n    wait_flag m, v, 0\n", 1, NPU_CHECK_UNSUPPORTED, "has no pipe m");
+    expect("ascend910b", "    set_flag v, s, 0\n    wait_flag v, s, 0\n", 1, NPU_NCHECK, NULL);
+    expect("ascend910", "    set_flag mte2, v, 1\n    set_flag mte2, v, 1\n    wait_flag mte2, v, 1\n"
+                        "    wait_flag mte2, v, 1\n", 1, NPU_CHECK_SYNC, "set again before a wait_flag");
+    expect("ascend910", "    set_flag mte2, v, 1\n    wait_flag mte2, v, 1\n    set_flag mte2, v, 1\n"
+                        "    wait_flag mte2, v, 1\n", 1, NPU_NCHECK, NULL);
+}
+
+Test(sanitizer, fixpipe_nz2nd_needs_a_fixpipe)
+{
+    expect("ascend910", "    fixpipe.f32 ub[0], l0c[0], nz2nd=1\n", 1, NPU_CHECK_UNSUPPORTED, "NZ -> ND");
+}
+
+Test(sanitizer, reduction_output_alignment)
+{
+    expect("ascend910", LOAD "    vcadd.f16 ub[258], ub[0]\n", 1, NPU_CHECK_MISALIGNED, "4-byte");
+    expect("ascend910", LOAD "    vcadd.f16 ub[260], ub[0]\n", 1, NPU_NCHECK, NULL);
+}
+
+Test(sanitizer, same_pipe_hazards_need_a_barrier)
+{
+    const char *raw = LOAD "    vadd.f16 ub[256], ub[0], ub[0]\n%s    vmul.f16 ub[512], ub[256], ub[256]\n";
+    char b[512];
+    snprintf(b, sizeof b, raw, "");
+    expect("ascend910", b, 1, NPU_CHECK_HAZARD, "read-after-write on ub[256]");
+    snprintf(b, sizeof b, raw, "    pipe_barrier v\n");
+    expect("ascend910", b, 1, NPU_NCHECK, NULL);
+    expect("ascend910", LOAD "    vadd.f16 ub[256], ub[0], ub[0]\n    vmul.f16 ub[256], ub[0], ub[0]\n", 1,
+           NPU_CHECK_HAZARD, "write-after-write");
+}
+
+Test(sanitizer, overlapping_vector_operands)
+{
+    /* in place, lane for lane: fine; shifted by one block: not */
+    expect("ascend910", LOAD "    vadds.f16 ub[0], ub[0], 1.0\n", 1, NPU_NCHECK, NULL);
+    expect("ascend910", LOAD "    vadds.f16 ub[32], ub[0], 1.0, mask=16\n", 1, NPU_NCHECK, NULL);
+    expect("ascend910", LOAD "    vadds.f16 ub[32], ub[0], 1.0\n", 1, NPU_CHECK_OVERLAP, "overlap");
+    /* a narrowing cast in place */
+    expect("ascend910", LOAD "    vconv.f16.f32 ub[0], ub[0], mask=8\n", 1, NPU_CHECK_OVERLAP, NULL);
+    /* accumulating into one repeat through src1 is the published exception */
+    expect("ascend910", "    dma ub[0], x[0], burst=16\n    set_flag mte2, v, 0\n    wait_flag mte2, v, 0\n"
+                        "    vadd.f16 ub[256], ub[0], ub[256], repeat=2, dstrep=0, src1rep=0, src0rep=0\n", 1,
+           NPU_NCHECK, NULL);
+    expect("ascend910", LOAD "    vadds.f16 ub[0], ub[0], 1.0, repeat=2, dstrep=0, src0rep=0\n", 1,
+           NPU_CHECK_OVERLAP, NULL);
+}

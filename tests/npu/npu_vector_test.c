@@ -232,6 +232,7 @@ Test(vector, compare_and_select)
     memcpy(&w, &v, sizeof v);
     /* mask bits to ub[196608]... kept inside the o buffer: bits at o+4096 */
     cr_assert_eq(vrun(&v, "vcmp.f16 ub[135168], ub[0], ub[65536], repeat=2, cmp=lt, mask=100\n"
+                          "    pipe_barrier v\n" /* vsel reads the bits vcmp wrote */
                           "    vsel.f16 ub[131072], ub[0], ub[65536], ub[135168], repeat=2, mask=100", NULL), 0);
     for (int r = 0; r < 2; r++)
         for (int l = 0; l < 128; l++) {
