@@ -38,3 +38,7 @@ target_include_directories(tk_rt_static INTERFACE
   $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
 add_library(tk::rt ALIAS tk_rt_shared)
 add_library(tk::rt_static ALIAS tk_rt_static)
+
+# tkc build emits SLEEF calls only when programs can link SLEEF.
+set_source_files_properties(${CMAKE_SOURCE_DIR}/backend-cpu/aot_object.c PROPERTIES
+  COMPILE_DEFINITIONS TK_HAVE_SLEEF=${TK_HAVE_SLEEF})

@@ -3,6 +3,7 @@
 #ifndef TK_DRIVER_COMMANDS_H
 #define TK_DRIVER_COMMANDS_H
 
+int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
