@@ -284,7 +284,7 @@ static LLVMValueRef kernel_table(Build *b, const AotKernel *ak, const AotSig *s,
 static LLVMTypeRef scalar_type(Build *b, DType t)
 {
     switch (t) {
-    case DT_F64: return LLVMDoubleTypeInContext(b->llc);
+    case DT_F64: case DT_GENERIC: return LLVMDoubleTypeInContext(b->llc);
     case DT_F32: case DT_F16: case DT_BF16: return LLVMFloatTypeInContext(b->llc);
     default: return LLVMIntTypeInContext(b->llc, (unsigned)dtype_size(t) * 8);
     }
@@ -325,7 +325,11 @@ static void wrapper(Build *b, const KernelInfo *k, LLVMValueRef table, const cha
             LLVMBuildStore(bd, v, LLVMBuildGEP2(bd, ptr, tens, &ix, 1, ""));
         } else {
             DType t = k->params.v[i].dtype;
-            if (dtype_is_float(t)) {
+            if (t == DT_GENERIC) {   /* a double, read as the bound type: both slots */
+                LLVMValueRef ix2 = LLVMConstInt(i64, i, 0);
+                LLVMBuildStore(bd, v, LLVMBuildGEP2(bd, f64, fsc, &ix, 1, ""));
+                LLVMBuildStore(bd, LLVMBuildFPToSI(bd, v, i64, ""), LLVMBuildGEP2(bd, i64, isc, &ix2, 1, ""));
+            } else if (dtype_is_float(t)) {
                 LLVMValueRef d = t == DT_F64 ? v : LLVMBuildFPExt(bd, v, f64, "");
                 LLVMBuildStore(bd, d, LLVMBuildGEP2(bd, f64, fsc, &ix, 1, ""));
             } else {

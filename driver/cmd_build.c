@@ -130,10 +130,6 @@ static bool choose(AstProgram *prog, const BuildOpts *o, AotKernel *ks, uint32_t
         if (!ak->ndtypes)
             return !cli_error("build: kernel '%s' is generic over %s: say which dtypes to build with --dtype "
                               "%s=f32[,f16,...]", name, tp, tp);
-        for (uint32_t p = 0; p < k->params.n; p++)
-            if (!k->params.v[p].is_tensor && k->params.v[p].dtype == DT_GENERIC)
-                return !cli_error("build: kernel '%s': scalar %s has type %s; an entry point needs a concrete "
-                                  "scalar type", name, k->params.v[p].name, tp);
     }
     return true;
 }
@@ -143,7 +139,7 @@ static bool choose(AstProgram *prog, const BuildOpts *o, AotKernel *ks, uint32_t
 static const char *c_scalar_type(DType t)
 {
     switch (t) {
-    case DT_F64: return "double";
+    case DT_F64: case DT_GENERIC: return "double";   /* a scalar of the type parameter: converted to it */
     case DT_F32: case DT_F16: case DT_BF16: return "float";
     case DT_BOOL: return "bool";
     case DT_I8: return "int8_t";
