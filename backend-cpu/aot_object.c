@@ -57,7 +57,8 @@ static char *capture_stderr(void (*f)(void *), void *ud)
 }
 
 typedef struct Probe {
-    Jit     *jit;
+    const char *triple, *cpu, *features;
+    bool     vector;   /* false: an empty function, which any CPU compiles, to hear LLVM's complaints */
     char    *asm_text;
     char     err[256];
 } Probe;
@@ -69,26 +70,28 @@ static void probe_run(void *ud)
     Probe *p = ud;
     LLVMTargetRef target;
     char *msg = NULL;
-    if (LLVMGetTargetFromTriple(jit_triple(p->jit), &target, &msg)) {
+    if (LLVMGetTargetFromTriple(p->triple, &target, &msg)) {
         snprintf(p->err, sizeof p->err, "no LLVM target: %s", msg ? msg : "?");
         LLVMDisposeMessage(msg);
         return;
     }
-    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, jit_triple(p->jit), jit_cpu(p->jit),
-                                                      jit_features(p->jit), LLVMCodeGenLevelAggressive,
-                                                      LLVMRelocPIC, LLVMCodeModelSmall);
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, p->triple, p->cpu, p->features,
+                                                      LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelSmall);
     if (!tm) {
         snprintf(p->err, sizeof p->err, "cannot create a target machine");
         return;
     }
     LLVMContextRef c = LLVMContextCreate();
     LLVMModuleRef m = LLVMModuleCreateWithNameInContext("tk.probe", c);
-    LLVMTypeRef v = LLVMVectorType(LLVMFloatTypeInContext(c), 16);
+    LLVMTypeRef v = p->vector ? LLVMVectorType(LLVMFloatTypeInContext(c), 16) : LLVMVoidTypeInContext(c);
     LLVMTypeRef args[2] = {v, v};
-    LLVMValueRef fn = LLVMAddFunction(m, "probe", LLVMFunctionType(v, args, 2, 0));
+    LLVMValueRef fn = LLVMAddFunction(m, "probe", LLVMFunctionType(v, args, p->vector ? 2 : 0, 0));
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "entry"));
-    LLVMBuildRet(b, LLVMBuildFAdd(b, LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), ""));
+    if (p->vector)
+        LLVMBuildRet(b, LLVMBuildFAdd(b, LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), ""));
+    else
+        LLVMBuildRetVoid(b);
     LLVMDisposeBuilder(b);
     LLVMMemoryBufferRef buf = NULL;
     if (!LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMAssemblyFile, &msg, &buf)) {
@@ -128,40 +131,47 @@ static bool llvm_complaint(const char *text, const AotOptions *o, char *err, siz
 }
 
 /* The Jit whose triple, CPU and features the object is built for, and the
- * code generator's caps for it. */
+ * code generator's caps for it. The CPU and features are tried on a
+ * target machine first: an LLJIT for an unknown CPU aborts. */
 static Jit *make_target(const AotOptions *o, CpuTarget *t, AotTarget *out, char *err, size_t nerr)
 {
-    const char *cpu = o->cpu && strcmp(o->cpu, "native") ? o->cpu : NULL;
-    Jit *host = NULL;
-    char *features = NULL;
-    if (!cpu) {   /* the host's features, plus the ones asked for */
-        host = jit_create(NULL, NULL, err, nerr);
-        if (!host)
-            return NULL;
-        cpu = jit_cpu(host);
-        size_t n = strlen(jit_features(host)) + (o->features ? strlen(o->features) : 0) + 2;
-        features = malloc(n);
-        if (features)
-            snprintf(features, n, "%s%s%s", jit_features(host), o->features && *o->features ? "," : "",
-                     o->features ? o->features : "");
-    } else {
-        features = strdup(o->features ? o->features : "");
-    }
-    Jit *j = features ? jit_create(cpu, features, err, nerr) : NULL;
-    if (!features)
-        snprintf(err, nerr, "out of memory");
-    free(features);
-    jit_destroy(host);
-    if (!j)
+    Jit *host = jit_create(NULL, NULL, err, nerr);   /* initializes LLVM; the host's triple, CPU, features */
+    if (!host)
         return NULL;
-    Probe p = {.jit = j};
+    bool native = !o->cpu || !strcmp(o->cpu, "native");
+    const char *cpu = native ? jit_cpu(host) : o->cpu, *base = native ? jit_features(host) : "";
+    const char *extra = o->features ? o->features : "";
+    size_t n = strlen(base) + strlen(extra) + 2;
+    char *features = malloc(n);
+    if (!features) {
+        snprintf(err, nerr, "out of memory");
+        jit_destroy(host);
+        return NULL;
+    }
+    snprintf(features, n, "%s%s%s", base, *base && *extra ? "," : "", extra);
+    /* An unknown x86 CPU has no 64-bit mode, and code generation would
+     * abort before LLVM's complaint could be read: the first probe adds it. */
+    char *probe_features = malloc(n + 8);
+    if (probe_features)
+        snprintf(probe_features, n + 8, "%s%s%s", features, *features ? "," : "",
+                 strncmp(jit_triple(host), "x86_64", 6) ? "" : "+64bit");
+    Probe p = {.triple = jit_triple(host), .cpu = cpu, .features = probe_features ? probe_features : features};
     char *complaints = capture_stderr(probe_run, &p);
+    p.features = features;
     bool ok = complaints && !*p.err && p.asm_text && llvm_complaint(complaints, o, err, nerr);
+    if (ok) {   /* a known CPU: now the widest vector registers it has */
+        free(p.asm_text);
+        p.asm_text = NULL;
+        p.vector = true;
+        probe_run(&p);
+        ok = !*p.err && p.asm_text;
+    }
     if (*p.err)
         snprintf(err, nerr, "%s", p.err);
     else if (!complaints || !p.asm_text)
         snprintf(err, nerr, "out of memory");
-    if (ok) {
+    Jit *j = ok ? jit_create(cpu, features, err, nerr) : NULL;
+    if (j) {
         cpu_target_init(t, j, TK_HAVE_SLEEF, !o->no_parallel);
         t->avx = strstr(p.asm_text, "ymm") || strstr(p.asm_text, "zmm");
         t->avx512f = strstr(p.asm_text, "zmm") != NULL;
@@ -172,10 +182,9 @@ static Jit *make_target(const AotOptions *o, CpuTarget *t, AotTarget *out, char 
     }
     free(complaints);
     free(p.asm_text);
-    if (!ok) {
-        jit_destroy(j);
-        return NULL;
-    }
+    free(probe_features);
+    free(features);
+    jit_destroy(host);
     return j;
 }
 
