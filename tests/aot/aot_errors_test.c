@@ -101,7 +101,7 @@ Test(aot_errors, launch_errors_match_the_jit, .timeout = 120)
         } else {
             LaunchArgs la = {args, sc, args + k->params.n};
             CpuCompileInfo ci;
-            cr_assert_not(cpu_launch(be, pr, k, &la, &ci, jerr, sizeof jerr), "%s: the JIT accepted it", cs->what);
+            cr_assert_not(cpu_launch_compiled(be, pr, k, &la, &ci, jerr, sizeof jerr), "%s: the JIT accepted it", cs->what);
             cr_assert_str_eq(msg, jerr, "%s", cs->what);
         }
         for (uint32_t a = 0; a < n; a++)

@@ -71,7 +71,7 @@ static void run_case(CpuBackend *be, Prog *pr, KernelInfo *k, Thunk call, DType 
     LaunchArgs lr = {ins, sc, refs}, lj = {ins, sc, jits};
     bool ok_ref = interp_run(k, &lr, err, sizeof err);
     CpuCompileInfo ci;
-    bool ok_jit = cpu_launch(be, pr, k, &lj, &ci, jerr, sizeof jerr);
+    bool ok_jit = cpu_launch_compiled(be, pr, k, &lj, &ci, jerr, sizeof jerr);
     const char *msg = NULL;
     int rc = call(args, isc, fsc, &msg);
     cr_assert_eq(ok_jit, rc == 0, "%s: jit %s, aot %s", k->ast->name, ok_jit ? "ok" : jerr, msg);
