@@ -16,10 +16,12 @@
 #include "compiler/target.h"
 #include "jit/cache.h"
 #include "support/clock.h"
+#include "runtime/rt.h"
 
 /* Bumped whenever the generated code changes for the same loop IR: part of
  * the disk cache key. */
 #define CPU_CODEGEN_VERSION "4"
+_Static_assert(RT_LOCAL_ALIGN == IR_LOCAL_ALIGN, "the runtime allocates local buffers as the loop IR promises");
 
 typedef struct KernelNode {
     CpuKernel          k;
@@ -38,17 +40,6 @@ struct CpuBackend {
     CpuStats        stats;
 };
 
-/* Heap buffers of generated code (runtime symbols tk_cpu_malloc/free),
- * aligned to IR_LOCAL_ALIGN bytes as the loop IR promises local buffers. */
-static void *cpu_malloc(int64_t n)
-{
-    if (n <= 0 || (uint64_t)n > SIZE_MAX - IR_LOCAL_ALIGN)
-        return NULL;
-    size_t sz = ((size_t)n + IR_LOCAL_ALIGN - 1) / IR_LOCAL_ALIGN * IR_LOCAL_ALIGN;
-    return aligned_alloc(IR_LOCAL_ALIGN, sz);
-}
-static void  cpu_free(void *p) { free(p); }
-
 CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
 {
     CpuOptions o = opts ? *opts : (CpuOptions){0};
@@ -64,8 +55,8 @@ CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
         return NULL;
     }
     bool sleef = cpu_sleef_register(be->jit, &be->sleef);
-    if (!jit_define_symbol(be->jit, "tk_cpu_malloc", (void *)(uintptr_t)cpu_malloc)
-        || !jit_define_symbol(be->jit, "tk_cpu_free", (void *)(uintptr_t)cpu_free)) {
+    if (!jit_define_symbol(be->jit, "tk_cpu_malloc", (void *)(uintptr_t)tk_cpu_malloc)
+        || !jit_define_symbol(be->jit, "tk_cpu_free", (void *)(uintptr_t)tk_cpu_free)) {
         snprintf(err, nerr, "out of memory");
         cpu_backend_destroy(be);
         return NULL;

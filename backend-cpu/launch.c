@@ -1,8 +1,7 @@
 /* Launching compiled CPU code: after launch_prepare (the same validation
- * and messages as the interpreter), the ABI arrays are built from the
- * DLTensors (byte offsets applied, strides in elements, compact row-major
- * strides when a tensor has none) and the entry is called; its error code
- * becomes a message naming the kernel. */
+ * and messages as the interpreter), the runtime's rt_call builds the ABI
+ * arrays, checks overlap and calls the entry (runtime/rt_call.c, shared
+ * with ahead-of-time entry points). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "compiler/interp/interp.h"
 #include "compiler/pipeline.h"
 #include "support/clock.h"
+#include "runtime/rt.h"
 
 bool cpu_supports(const KernelInfo *k) { return pipeline_lowerable(k); }
 
@@ -52,86 +52,35 @@ bool cpu_args_aligned(const KernelInfo *k, const LaunchArgs *a)
     return true;
 }
 
-/* The bytes [lo, hi) a tensor's elements span; false when it has none. */
-static bool span(const DLTensor *t, const int64_t *strides, uintptr_t *lo, uintptr_t *hi)
-{
-    int64_t first = 0, last = 0;
-    for (int32_t d = 0; d < t->ndim; d++) {
-        if (t->shape[d] == 0)
-            return false;
-        int64_t ext = (t->shape[d] - 1) * strides[d];
-        if (ext < 0)
-            first += ext;
-        else
-            last += ext;
-    }
-    int64_t es = (t->dtype.bits + 7) / 8;
-    *lo = (uintptr_t)base(t) + (uintptr_t)(first * es);
-    *hi = (uintptr_t)base(t) + (uintptr_t)((last + 1) * es);
-    return true;
-}
-
 bool cpu_run(const CpuKernel *ck, const KernelInfo *k, const LaunchArgs *a, const Binding *b, char *err,
              size_t nerr)
 {
     uint32_t n = k->params.n + k->outputs.n;
-    void **args = calloc(n + 1, sizeof *args);
-    int64_t *strides = calloc((size_t)n * CPU_ABI_MAX_RANK + 1, sizeof *strides);
+    const DLTensor **tensors = calloc(n + 1, sizeof *tensors);
+    const char **names = calloc(n + 1, sizeof *names);
     int64_t *isc = calloc(n + 1, sizeof *isc);
     double *fsc = calloc(n + 1, sizeof *fsc);
     bool ok = false;
-    if (!args || !strides || !isc || !fsc) {
+    if (!tensors || !names || !isc || !fsc) {
         snprintf(err, nerr, "%s: out of memory", k->ast->name);
         goto done;
     }
     for (uint32_t i = 0; i < n; i++) {
-        if (!is_tensor(k, i)) {
-            const TkScalarValue *s = &a->scalars[i];
-            if (dtype_is_float(s->dtype))
-                fsc[i] = s->u.f;
-            else
-                isc[i] = s->u.i;
-            continue;
-        }
-        const DLTensor *t = tensor_of(k, a, i);
-        int64_t *st = &strides[(size_t)i * CPU_ABI_MAX_RANK];
-        if (t->strides)
-            memcpy(st, t->strides, sizeof *st * (size_t)t->ndim);
-        else
-            tensor_contiguous_strides(t->ndim, t->shape, st);
-        args[i] = base(t);
-    }
-    /* The generated code marks every buffer noalias: no output may share
-     * memory with an input or another output. */
-    for (uint32_t j = k->params.n; j < n; j++) {
-        uintptr_t lo, hi, lo2, hi2;
-        if (!span(tensor_of(k, a, j), &strides[(size_t)j * CPU_ABI_MAX_RANK], &lo, &hi))
-            continue;
-        for (uint32_t i = 0; i < n; i++) {
-            if (i == j || !is_tensor(k, i) || (i > j && i >= k->params.n))
-                continue;
-            if (!span(tensor_of(k, a, i), &strides[(size_t)i * CPU_ABI_MAX_RANK], &lo2, &hi2))
-                continue;
-            if (lo < hi2 && lo2 < hi) {
-                bool in = i < k->params.n;
-                snprintf(err, nerr, "%s: output %s overlaps %s %s (outputs must not share memory with other "
-                         "arguments)", k->ast->name, k->outputs.v[j - k->params.n].name, in ? "input" : "output",
-                         in ? k->params.v[i].name : k->outputs.v[i - k->params.n].name);
-                goto done;
-            }
+        names[i] = i < k->params.n ? k->params.v[i].name : k->outputs.v[i - k->params.n].name;
+        if (is_tensor(k, i)) {
+            tensors[i] = tensor_of(k, a, i);
+        } else if (dtype_is_float(a->scalars[i].dtype)) {
+            fsc[i] = a->scalars[i].u.f;
+        } else {
+            isc[i] = a->scalars[i].u.i;
         }
     }
-    int32_t rc = ck->entry(args, b->dims, strides, isc, fsc);
-    if (rc == CPU_OK)
-        ok = true;
-    else if (rc == CPU_ERR_NO_MEMORY)
-        snprintf(err, nerr, "%s: out of memory for a local buffer", k->ast->name);
-    else if (rc >= CPU_ERR_ASSERT && (uint32_t)(rc - CPU_ERR_ASSERT) < ck->nerrors)
-        snprintf(err, nerr, "%s: %s", k->ast->name, ck->errors[rc - CPU_ERR_ASSERT]);
-    else
-        snprintf(err, nerr, "%s: compiled code failed with code %d", k->ast->name, (int)rc);
+    /* the same call, overlap check and messages as ahead-of-time code */
+    RtCall c = {.kernel = k->ast->name, .nargs = n, .ninputs = k->params.n, .tensors = tensors, .names = names,
+                .iscalars = isc, .fscalars = fsc, .dims = b->dims, .entry = ck->entry, .errors = ck->errors};
+    ok = rt_call(&c, err, nerr) == TK_RT_OK;
 done:
-    free(args), free(strides), free(isc), free(fsc);
+    free(tensors), free(names), free(isc), free(fsc);
     return ok;
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
 int cmd_sim(int argc, char **argv);

@@ -13,6 +13,11 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *usage; /* every form and option, then what the command does */
 } commands[] = {
+    {"build", cmd_build,
+     "build FILE.tk [-k KERNEL ...] -o PREFIX [--target cpu] [--cpu NAME] [--features +avx2,...]\n"
+     "                 [--dtype T=f32,f16 ...] [--no-parallel]\n"
+     "      compile kernels ahead of time into PREFIX.o and the C header PREFIX.h, to link\n"
+     "      with libtk_rt and no LLVM (docs/aot.md)\n"},
     {"check", cmd_check,
      "check FILE...\n"
      "      parse and check .tk files (and what they import), report every error\n"},

@@ -334,3 +334,5 @@ int32_t tk_parallel_for(TkParallelBody body, void *closure,
     pthread_mutex_unlock(&pool.submit);
     return err;
 }
+
+int tk_rt_num_threads(void) { return tk_pool_threads(); }

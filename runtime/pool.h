@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "include/tk/tk_rt.h"
+
 /* One chunk of a parallel loop: iterations [lo, hi) of the loop whose state
  * `closure` points at. Returns 0, or a nonzero error code that stops the loop. */
 typedef int32_t (*TkParallelBody)(void *closure, int64_t lo, int64_t hi);
@@ -21,22 +23,22 @@ typedef int32_t (*TkParallelBody)(void *closure, int64_t lo, int64_t hi);
  * from inside a parallel region, from a second thread while the pool is
  * busy, or with a pool of one thread runs body(closure, begin, end) once in
  * the caller, so nesting never oversubscribes. Thread-safe. */
-int32_t tk_parallel_for(TkParallelBody body, void *closure,
+TK_RT_API int32_t tk_parallel_for(TkParallelBody body, void *closure,
                         int64_t begin, int64_t end, int64_t grain);
 
 /* Number of threads (caller included) a parallel loop uses: TK_NUM_THREADS,
  * else the CPUs this process may run on. Read once per process. */
-int tk_pool_threads(void);
+TK_RT_API int tk_pool_threads(void);
 
 /* A context holds a reference while it lives; when the last one is released
  * the worker threads are joined (they are started again on demand). Threads
  * started without any reference are joined at process exit. */
-void tk_pool_retain(void);
-void tk_pool_release(void);
+TK_RT_API void tk_pool_retain(void);
+TK_RT_API void tk_pool_release(void);
 
 /* Parses a TK_NUM_THREADS value: a decimal integer in 1..TK_POOL_MAX_THREADS.
  * NULL gives `dflt` silently; anything else invalid gives `dflt` and a
  * message in warn (if warn is not NULL). Exposed for tests. */
-int tk_pool_parse_threads(const char *s, int dflt, char *warn, size_t nwarn);
+TK_RT_API int tk_pool_parse_threads(const char *s, int dflt, char *warn, size_t nwarn);
 
 #endif

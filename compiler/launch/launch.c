@@ -78,8 +78,7 @@ void binding_free(Binding *b)
     memset(b, 0, sizeof *b);
 }
 
-/* "f32[N, D]" as declared. */
-static char *declared(const ParamInfo *p, char *buf, size_t len)
+char *launch_declared_text(const ParamInfo *p, char *buf, size_t len)
 {
     const AstType *t = &p->ast->type;
     size_t at = (size_t)snprintf(buf, len, "%s", t->elem);
@@ -161,13 +160,13 @@ static bool bind_tensor(const KernelInfo *k, Binding *b, uint32_t pi, const DLTe
     }
     if ((uint32_t)t->ndim != p->rank)
         return fail(err, errlen, "%s: %s has rank %d, expected %u (%s)", KN, p->name, t->ndim, p->rank,
-                    declared(p, decl, sizeof decl));
+                    launch_declared_text(p, decl, sizeof decl));
     for (uint32_t a = 0; a < p->rank; a++) {
         int64_t c;
         if (sym_is_const(p->shape[a], &c)) {
             if (t->shape[a] != c)
                 return fail(err, errlen, "%s: dimension %u of %s is %lld, expected %lld (%s)", KN, a, p->name,
-                            (long long)t->shape[a], (long long)c, declared(p, decl, sizeof decl));
+                            (long long)t->shape[a], (long long)c, launch_declared_text(p, decl, sizeof decl));
             continue;
         }
         for (uint32_t d = 0; d < k->dims.n; d++) {

@@ -70,6 +70,8 @@ int32_t launch_tparam(const KernelInfo *k, const char *name);
 
 /* The kernel called `name` in a checked program, or NULL. */
 KernelInfo *launch_find_kernel(const AstProgram *p, const char *name);
+/* A parameter's type as declared ("f32[N, D]") into buf; returns buf. */
+char *launch_declared_text(const ParamInfo *p, char *buf, size_t len);
 /* Source-like text of an expression ("x[i + o]") into buf; returns buf. */
 char *launch_expr_text(const AstExpr *e, char *buf, size_t len);
 

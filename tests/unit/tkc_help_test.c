@@ -10,7 +10,7 @@
 
 #include "common/testutil.h"
 
-static const char *const COMMANDS[] = {"check", "emit", "list", "run", "sim"};
+static const char *const COMMANDS[] = {"build", "check", "emit", "list", "run", "sim"};
 
 static char *help_of(const char *args)
 {
