@@ -26,9 +26,10 @@ static const struct {
     {"run", cmd_run,
      "run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
      "                 [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
-     "                 [--target cpu|interp] [--check] [--time]\n"
+     "                 [--target cpu|interp] [--strict] [--check] [--time]\n"
      "      run a kernel on .npy inputs, compiled for this CPU with LLVM (default) or on\n"
-     "      the reference interpreter; --check compares the two\n"},
+     "      the reference interpreter; --check compares the two; --strict rounds every\n"
+     "      float operation as the interpreter does (no FMA, no reassociated sums)\n"},
     {"sim", cmd_sim,
      "sim FILE.npuasm [--profile NAME|FILE] [--profile-path DIRS] [--block-dim N]\n"
      "                 [--in NAME=FILE ...] [--out NAME=FILE ...] [--report] [--trace FILE]\n"
