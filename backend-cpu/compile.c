@@ -73,7 +73,6 @@ CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
     be->desc.vector_bits = be->target.vec_bits;
     be->desc.backend = be;
     be->desc.auto_parallel = be->target.auto_parallel;
-    be->desc.reassociate = !o.strict;
     char llvm[32];
     jit_llvm_version(llvm, sizeof llvm);
     CacheIdent id = {TK_VERSION_STRING, llvm, jit_cpu(be->jit), jit_features(be->jit)};

@@ -48,8 +48,7 @@ static Func *schedule(Compile *cc, Func *f)
     Trace **trace = p->trace ? &cc->trace : NULL;
     Stmt *before = f->body;
     if (p->auto_schedule && !has)
-        f = sched_auto(&cc->ir, cc->kernel, f, cc->target->name, cc->target->vector_bits,
-                       cc->target->reassociate, trace);
+        f = sched_auto(&cc->ir, cc->kernel, f, cc->target->name, cc->target->vector_bits, trace);
     else
         f = sched_apply(&cc->ir, cc->kernel, f, cc->target->name, trace);
     if (f && f->body != before)

@@ -41,10 +41,6 @@ typedef struct Target {
     const char *const *tensorize_ops;  /* what `tensorize(v, OP)` may name; NULL-terminated */
     const PassList    *passes;         /* the loop-IR passes after the schedule (pass_list_cpu); NULL: none */
     bool               auto_parallel;  /* PassOpts.auto_parallel for them */
-    /* The numerics policy (docs/semantics.md "Numerics"): the automatic
-     * schedule may reassociate float sums and products (rfactor into vector
-     * partial sums); false in strict mode. */
-    bool               reassociate;
     /* Whether a backend consumes this target's scheduled loop IR: its
      * schedules (or the automatic one) are applied at check time; for the
      * rest only the directives are checked (compiler/sched/check_program.c). */

@@ -19,7 +19,6 @@ static const Target cpu = {
     .tensorize_ops = tensorize_ops,
     .passes = &pass_list_cpu,
     .auto_parallel = true,
-    .reassociate = true,
     .applies_schedules = true,
     .lookup = cpu_lookup,
     .emit = cpu_emit,

@@ -268,8 +268,7 @@ static void loops(Sched *s, int32_t st, uint32_t vector_bits, SrcSpan at)
     }
 }
 
-Func *sched_auto(IrCtx *c, KernelInfo *k, Func *f, const char *target, uint32_t vector_bits, bool reassociate,
-                 Trace **trace)
+Func *sched_auto(IrCtx *c, KernelInfo *k, Func *f, const char *target, uint32_t vector_bits, Trace **trace)
 {
     Func *fc = arena_alloc(c->a, sizeof *fc);
     *fc = *f;

@@ -78,13 +78,10 @@ Func *sched_apply(IrCtx *c, KernelInfo *k, Func *f, const char *target, Trace **
 /* The automatic schedule (auto.c) for a kernel without a schedule for
  * `target`: elementwise producers inlined, reductions computed at their
  * consumer, the innermost pure loop in vector lanes of `vector_bits`
- * (0: 256), the outermost on threads, matmul-like stages tiled, row
- * reductions in vector partial results (float sums and products only when
- * `reassociate`, the default numerics policy). Built with the primitives
- * above, so *trace (optional) prints it as .tk text. NULL only when out of
- * memory. */
-Func *sched_auto(IrCtx *c, KernelInfo *k, Func *f, const char *target, uint32_t vector_bits, bool reassociate,
-                 Trace **trace);
+ * (0: 256), the outermost on threads, matmul-like stages tiled. Built with
+ * the primitives above, so *trace (optional) prints it as .tk text. NULL
+ * only when out of memory. */
+Func *sched_auto(IrCtx *c, KernelInfo *k, Func *f, const char *target, uint32_t vector_bits, Trace **trace);
 
 /* Check time: applies every kernel's schedules (and the automatic
  * schedule) of a checked program to its default-lowered loop IR, without
