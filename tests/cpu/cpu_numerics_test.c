@@ -63,7 +63,7 @@ static Run run(CpuBackend *be, Prog *pr, const char *name, int64_t d, uint64_t s
     LaunchArgs li = {ins, sc, oi}, lc = {ins, sc, oc};
     cr_assert(interp_run(k, &li, err, sizeof err), "interp: %s", err);
     CpuCompileInfo ci;
-    cr_assert(cpu_launch(be, pr, k, &lc, &ci, err, sizeof err), "cpu: %s", err);
+    cr_assert(cpu_launch_compiled(be, pr, k, &lc, &ci, err, sizeof err), "cpu: %s", err);
     return r;
 }
 
@@ -149,7 +149,7 @@ Test(cpu_numerics, max_min_exact_in_both_policies)
             LaunchArgs li_args = {ins, sc, oi}, lc_args = {ins, sc, oc};
             cr_assert(interp_run(k, &li_args, err, sizeof err), "interp: %s", err);
             CpuCompileInfo ci;
-            cr_assert(cpu_launch(be, pr, k, &lc_args, &ci, err, sizeof err), "cpu: %s", err);
+            cr_assert(cpu_launch_compiled(be, pr, k, &lc_args, &ci, err, sizeof err), "cpu: %s", err);
             for (int o = 0; o < 2; o++)
                 for (int64_t n = 0; n < ROWS; n++)
                     cr_expect(bits_equal(at(r.out_c[o], n, 0), at(r.out_i[o], n, 0)),
