@@ -59,7 +59,7 @@ CpuBackend *api_cpu_backend(tk_context *ctx)
     pthread_mutex_lock(&ctx->mu);
     if (!ctx->cpu) {
         char err[512];
-        ctx->cpu = cpu_backend_create(NULL, err, sizeof err);
+        ctx->cpu = cpu_backend_create(&(CpuOptions){.strict = ctx->opts.strict != 0}, err, sizeof err);
         if (!ctx->cpu)
             api_fail(TK_ERR_UNSUPPORTED, "the cpu target cannot start: %s", err);
     }

@@ -336,8 +336,10 @@ static void cg_store(CodeGen *g, Stmt *s)
     if (!cb)
         return;
     LLVMValueRef off = cg_expr(g, s->u.store.idx[0]);
-    LLVMValueRef v = cg_to_mem(g, cb->buf->ty, cg_expr(g, s->u.store.value));
-    LLVMValueRef st = LLVMBuildStore(g->b, v, cg_elem_ptr(g, cb, off));
+    LLVMValueRef ptr = cg_elem_ptr(g, cb, off);
+    LLVMValueRef v = cg_reduction_update(g, s, ptr);
+    v = cg_to_mem(g, cb->buf->ty, v ? v : cg_expr(g, s->u.store.value));
+    LLVMValueRef st = LLVMBuildStore(g->b, v, ptr);
     LLVMSetAlignment(st, (unsigned)dtype_size(cb->buf->ty));
 }
 

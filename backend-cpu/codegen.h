@@ -100,9 +100,17 @@ LLVMValueRef cg_intrinsic(CodeGen *g, const char *name, LLVMTypeRef *tys, unsign
 
 /* codegen_expr.c */
 LLVMValueRef cg_expr(CodeGen *g, Expr *e);
+/* a + b, a - b, a * b or a / b (op) on float values or vectors, with the
+ * `contract` flag (FMA allowed) unless the target is strict. */
+LLVMValueRef cg_farith(CodeGen *g, BinOp op, LLVMValueRef a, LLVMValueRef b);
 /* A register value of dtype t as stored in memory, and back. */
 LLVMValueRef cg_to_mem(CodeGen *g, DType t, LLVMValueRef v);
 LLVMValueRef cg_from_mem(CodeGen *g, DType t, LLVMValueRef v);
+
+/* codegen_reduce.c: the value of a reduction update `acc = acc op e`
+ * (store s, acc at acc_ptr) in a form LLVM vectorizes, or NULL when s is
+ * not one this applies to (then the store's value is emitted as usual). */
+LLVMValueRef cg_reduction_update(CodeGen *g, Stmt *s, LLVMValueRef acc_ptr);
 
 /* intrinsics.c */
 LLVMValueRef cg_math(CodeGen *g, int intrinsic, DType t, LLVMValueRef *args);

@@ -178,6 +178,19 @@ static LLVMValueRef float_mod(CodeGen *g, DType t, LLVMValueRef a, LLVMValueRef 
     return t == DT_F64 ? r : LLVMBuildFPTrunc(g->b, r, g->t_f32, "");
 }
 
+LLVMValueRef cg_farith(CodeGen *g, BinOp op, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMValueRef r = op == BOP_ADD   ? LLVMBuildFAdd(g->b, a, b, "")
+                     : op == BOP_SUB ? LLVMBuildFSub(g->b, a, b, "")
+                     : op == BOP_MUL ? LLVMBuildFMul(g->b, a, b, "")
+                                     : LLVMBuildFDiv(g->b, a, b, "");
+    /* The default numerics policy lets a * b + c become one fused
+     * multiply-add (docs/semantics.md "Numerics"); strict mode rounds each. */
+    if (!g->t->strict && LLVMIsAInstruction(r))
+        LLVMSetFastMathFlags(r, LLVMFastMathAllowContract);
+    return r;
+}
+
 static LLVMValueRef minmax(CodeGen *g, bool max, DType t, LLVMValueRef a, LLVMValueRef b)
 {
     LLVMTypeRef ty = LLVMTypeOf(a);
@@ -239,10 +252,10 @@ static LLVMValueRef binary(CodeGen *g, Expr *e)
     }
     if (dtype_is_float(t)) {
         switch (op) {
-        case BOP_ADD: return LLVMBuildFAdd(g->b, a, b, "");
-        case BOP_SUB: return LLVMBuildFSub(g->b, a, b, "");
-        case BOP_MUL: return LLVMBuildFMul(g->b, a, b, "");
-        case BOP_DIV: return LLVMBuildFDiv(g->b, a, b, "");
+        case BOP_ADD:
+        case BOP_SUB:
+        case BOP_MUL:
+        case BOP_DIV: return cg_farith(g, op, a, b);
         case BOP_MOD: return float_mod(g, t, a, b);
         case BOP_EQ: return LLVMBuildFCmp(g->b, LLVMRealOEQ, a, b, "");
         case BOP_NE: return LLVMBuildFCmp(g->b, LLVMRealUNE, a, b, "");

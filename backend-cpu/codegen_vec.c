@@ -92,12 +92,7 @@ static LLVMValueRef vexpr(VecGen *x, Expr *e)
         return v;
     }
     LLVMValueRef a = vexpr(x, e->u.bin.a), b = vexpr(x, e->u.bin.b);
-    switch (e->u.bin.op) {
-    case BOP_ADD: return LLVMBuildFAdd(g->b, a, b, "");
-    case BOP_SUB: return LLVMBuildFSub(g->b, a, b, "");
-    case BOP_MUL: return LLVMBuildFMul(g->b, a, b, "");
-    default: return LLVMBuildFDiv(g->b, a, b, "");
-    }
+    return cg_farith(g, e->u.bin.op, a, b);
 }
 
 bool cg_vector_lanes(CodeGen *g, Stmt *loop, Stmt *body, LLVMValueRef lo)

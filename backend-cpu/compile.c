@@ -61,7 +61,7 @@ CpuBackend *cpu_backend_create(const CpuOptions *opts, char *err, size_t nerr)
         cpu_backend_destroy(be);
         return NULL;
     }
-    cpu_target_init(&be->target, be->jit, sleef, !o.no_parallel);
+    cpu_target_init(&be->target, be->jit, sleef, !o.no_parallel, o.strict);
     be->desc = *target_find("cpu");
     be->desc.vector_bits = be->target.vec_bits;
     be->desc.backend = be;

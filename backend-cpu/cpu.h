@@ -25,6 +25,7 @@ typedef struct CpuTarget {
     unsigned    vec_bits;                  /* widest vector register */
     bool        sleef;                     /* SLEEF's vector math is registered */
     bool        auto_parallel;             /* outermost independent loops run on the pool */
+    bool        strict;                    /* bit-exact numerics: no FMA, no reassociation */
     char        options[64];               /* the above as text, part of the cache key */
 } CpuTarget;
 
@@ -33,6 +34,7 @@ typedef struct CpuBackend CpuBackend;
 typedef struct CpuOptions {
     const char *cache_dir;       /* NULL: the environment (jit/cache.h) */
     bool        no_parallel;     /* no automatic parallel loops */
+    bool        strict;          /* strict numerics (docs/semantics.md "Numerics") */
 } CpuOptions;
 
 /* Counters for tests and `tkc run --time`. */

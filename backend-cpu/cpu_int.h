@@ -10,7 +10,7 @@
 
 /* target.c: the caps of the Jit's target; sleef says whether SLEEF's
  * functions were registered. */
-void cpu_target_init(CpuTarget *t, const Jit *j, bool sleef, bool auto_parallel);
+void cpu_target_init(CpuTarget *t, const Jit *j, bool sleef, bool auto_parallel, bool strict);
 
 /* module.c: the module of one lowered kernel, in context llc. NULL after a
  * diagnostic in diags. */

@@ -20,7 +20,7 @@ static bool has_feature(const char *features, const char *name)
     return false;
 }
 
-void cpu_target_init(CpuTarget *t, const Jit *j, bool sleef, bool auto_parallel)
+void cpu_target_init(CpuTarget *t, const Jit *j, bool sleef, bool auto_parallel, bool strict)
 {
     memset(t, 0, sizeof *t);
     t->triple = jit_triple(j);
@@ -32,5 +32,7 @@ void cpu_target_init(CpuTarget *t, const Jit *j, bool sleef, bool auto_parallel)
     t->vec_bits = t->avx512f ? 512 : t->avx ? 256 : 128;
     t->sleef = sleef;
     t->auto_parallel = auto_parallel;
-    snprintf(t->options, sizeof t->options, "abi1,%s,%s", sleef ? "sleef" : "libm", auto_parallel ? "par" : "serial");
+    t->strict = strict;
+    snprintf(t->options, sizeof t->options, "abi1,%s,%s,%s", sleef ? "sleef" : "libm",
+             auto_parallel ? "par" : "serial", strict ? "strict" : "relaxed");
 }

@@ -198,7 +198,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    tk_options opts = {TK_TARGET_CPU};
+    tk_options opts = {.target = TK_TARGET_CPU};
     if (tk_context_create(&opts, &bench_ctx) != TK_OK) {
         fprintf(stderr, "tk_bench: the CPU backend is not available (%s)\n", tk_last_error());
         return 1;

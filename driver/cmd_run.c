@@ -21,7 +21,7 @@
 static const char help[] =
     "usage: tkc run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
     "               [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
-    "               [--target cpu|interp] [--check] [--time]\n"
+    "               [--target cpu|interp] [--strict] [--check] [--time]\n"
     "Runs a kernel of FILE. -k may be omitted when FILE has one kernel.\n"
     "  --in NAME=FILE.npy     an input tensor (C or Fortran order)\n"
     "  --scalar NAME=VALUE    a scalar parameter (1.5, -3, true)\n"
@@ -32,6 +32,9 @@ static const char help[] =
     "  --print                show each output (values when it has at most 1000 elements)\n"
     "  --target cpu           compiled for this CPU with LLVM (the default)\n"
     "  --target interp        the reference interpreter\n"
+    "  --strict               strict numerics: every float operation rounded as the\n"
+    "                         interpreter rounds it (bit-identical results); by default\n"
+    "                         float sums may be reassociated and a * b + c fused (FMA)\n"
     "  --check                also run the interpreter; print each output's max absolute\n"
     "                         and relative error, fail beyond the dtype's tolerance\n"
     "                         (f64 1e-12, f32 1e-5, f16 2e-3, bf16 1.6e-2 relative; ints exact)\n"
@@ -51,7 +54,7 @@ typedef struct Opts {
     Pair       *in, *scalar, *out;
     int         nin, nscalar, nout;
     uint64_t    seed;
-    bool        print, check, time;
+    bool        print, check, time, strict;
 } Opts;
 
 /* NAME=VALUE -> pair; false (reported) when there is no '=' or no name. */
@@ -100,11 +103,14 @@ static int parse_args(int argc, char **argv, Opts *o)
             fputs(help, stdout);
             return 2;
         }
-        if (!strcmp(a, "--print") || !strcmp(a, "--check") || !strcmp(a, "--time")) {
-            bool *flag = a[2] == 'p' ? &o->print : a[2] == 'c' ? &o->check : &o->time;
-            *flag = true;
+        static const char *const flags[] = {"--print", "--check", "--time", "--strict"};
+        bool *const flag_of[] = {&o->print, &o->check, &o->time, &o->strict};
+        bool is_flag = false;
+        for (size_t j = 0; j < sizeof flags / sizeof *flags; j++)
+            if (!strcmp(a, flags[j]))
+                *flag_of[j] = is_flag = true;
+        if (is_flag)
             continue;
-        }
         if (a[0] != '-' || !a[1]) {
             if (o->file)
                 return cli_error("run: more than one input file ('%s' and '%s')", o->file, a);
@@ -700,7 +706,8 @@ int cmd_run(int argc, char **argv)
             diag_init(&launch_diags, &c.arena, &c.files);
             Runner r = {&o, &c.files, NULL, &launch_diags};
             char err[512];
-            if (strcmp(o.target, "interp") && !(r.cpu = cpu_backend_create(NULL, err, sizeof err)))
+            if (strcmp(o.target, "interp")
+                && !(r.cpu = cpu_backend_create(&(CpuOptions){.strict = o.strict}, err, sizeof err)))
                 cli_error("run: the cpu target cannot start: %s", err);
             else
                 status = run_outputs(&r, k, tensors, scalars);

@@ -51,6 +51,12 @@ typedef struct tk_kernel  tk_kernel;   /* a kernel of a module; owned by the mod
 
 typedef struct tk_options {
     tk_target target;
+    /* Numerics (docs/semantics.md "Numerics"). 0, the default: float
+     * reductions may be reassociated (vector and per-thread partial sums)
+     * and a * b + c may be fused into one multiply-add; NaN and infinities
+     * still follow IEEE. 1: every operation rounded as the reference
+     * interpreter rounds it, so results are bit-identical to it. */
+    int       strict;
 } tk_options;
 
 /* opts may be NULL for defaults. */

@@ -9,7 +9,7 @@ static tk_context *cpu_ctx(void)
 {
     setenv("TK_CACHE", "0", 1);
     tk_context *ctx;
-    tk_options o = {TK_TARGET_CPU};
+    tk_options o = {.target = TK_TARGET_CPU};
     cr_assert_eq(tk_context_create(&o, &ctx), TK_OK);
     return ctx;
 }
@@ -24,7 +24,7 @@ static void same_error(const char *src, const char *name, const tk_args *args, c
 {
     char msg[2][1024];
     for (int t = 0; t < 2; t++) {
-        tk_options o = {t ? TK_TARGET_CPU : TK_TARGET_INTERP};
+        tk_options o = {.target = t ? TK_TARGET_CPU : TK_TARGET_INTERP};
         tk_context *ctx;
         tk_module *m;
         tk_kernel *k;

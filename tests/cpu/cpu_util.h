@@ -16,15 +16,20 @@
 #include "lang/lang.h"
 #include "support/half.h"
 
-/* A backend without the disk cache: every test compiles for real. */
-static inline CpuBackend *backend_new(void)
+/* A backend without the disk cache: every test compiles for real. strict:
+ * the numerics the interpreter defines, bit for bit (docs/semantics.md
+ * "Numerics"); else the default policy (FMA, reassociated sums). */
+static inline CpuBackend *backend_with(bool strict)
 {
     char err[512];
     setenv("TK_CACHE", "0", 1);
-    CpuBackend *be = cpu_backend_create(NULL, err, sizeof err);
+    CpuBackend *be = cpu_backend_create(&(CpuOptions){.strict = strict}, err, sizeof err);
     cr_assert(be, "%s", err);
     return be;
 }
+
+/* The suites that compare bit-exactly with the interpreter run strict. */
+static inline CpuBackend *backend_new(void) { return backend_with(true); }
 
 /* Layouts of a tensor: row-major, column-major, and a padded view (every
  * axis strided past a gap, data at a byte offset). */

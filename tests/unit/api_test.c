@@ -222,7 +222,7 @@ Test(api, launch_errors)
     cr_assert_eq(tk_launch(NULL, &wrong_out), TK_ERR_INVALID_ARGUMENT);
     cr_assert_eq(tk_launch(k, NULL), TK_ERR_INVALID_ARGUMENT);
     cr_assert_str_eq(tk_status_string(TK_ERR_LAUNCH), "the arguments do not fit the kernel");
-    tk_options cpu = {TK_TARGET_CPU};
+    tk_options cpu = {.target = TK_TARGET_CPU};
     tk_context *c2 = NULL;
     tk_status st = tk_context_create(&cpu, &c2);
     cr_assert(st == TK_OK || st == TK_ERR_UNSUPPORTED);
