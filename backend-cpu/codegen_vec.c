@@ -13,18 +13,31 @@
 
 static bool vec_type(DType t) { return t == DT_F32 || t == DT_F64; }
 
+/* e is the lane plus (or minus) invariant terms. */
+static bool lane_plus(Expr *e, const IrVar *var)
+{
+    if (e->kind == EK_VAR)
+        return e->u.var == var;
+    if (e->kind != EK_BIN || e->ty != DT_I64 || (e->u.bin.op != BOP_ADD && e->u.bin.op != BOP_SUB))
+        return false;
+    bool a = ir_expr_uses(e->u.bin.a, var), b = ir_expr_uses(e->u.bin.b, var);
+    if (a == b || (b && e->u.bin.op == BOP_SUB))
+        return false;
+    return lane_plus(a ? e->u.bin.a : e->u.bin.b, var);
+}
+
 /* The flat offset idx[0] of buffer b is the lane plus invariant terms: unit
  * stride in the lane (storage_flatten and stride_specialize made the
  * strides explicit). */
 static bool contiguous(IrBuffer *b, Expr **idx, uint32_t n, const IrVar *var)
 {
-    return vec_type(b->ty) && n == 1 && ir_plus_var(idx[0], var);
+    return vec_type(b->ty) && n == 1 && lane_plus(idx[0], var);
 }
 
 /* An i64 index that is the lane plus invariant terms, or invariant. */
 static bool ok_index(Expr *e, const IrVar *var)
 {
-    return e->ty == DT_I64 && (!ir_expr_uses(e, var) || ir_plus_var(e, var));
+    return e->ty == DT_I64 && (!ir_expr_uses(e, var) || lane_plus(e, var));
 }
 
 /* A condition computable per lane as a mask. */

@@ -17,6 +17,8 @@
  * predicates runs for whole tiles with unit column strides of c and b:
  *
  *     if last i, j, k in range && c.s1 == 1 && b.s1 == 1 { unguarded } else { guarded } */
+#include <math.h>
+
 #include "compiler/sched/primitive.h"
 #include "compiler/sched/sched_internal.h"
 
@@ -70,6 +72,22 @@ static Expr *with_pred(IrCtx *c, Expr *ld, Expr *pred)
     if (!pred)
         return ld;
     Expr *p = ld->u.load.pred ? ir_bin(c, BOP_AND, pred, ld->u.load.pred, ld->loc) : pred;
+    return ir_load(c, ld->u.load.buf, ld->u.load.idx, ld->u.load.nidx, p, ld->loc);
+}
+
+/* An operand of the product as a load: a load, or a guarded load
+ * `select(P, x[..] pred P, 0.0)` (a `??` default of zero, conv2d's padding)
+ * as the predicated load, which reads 0 where P is false. */
+static Expr *as_load(IrCtx *c, Expr *e)
+{
+    if (e->kind == EK_LOAD)
+        return e;
+    if (e->kind != EK_SELECT || e->u.sel.t->kind != EK_LOAD || e->u.sel.f->kind != EK_FLOAT ||
+        e->u.sel.f->u.fval != 0 || signbit(e->u.sel.f->u.fval))
+        return NULL;
+    Expr *ld = e->u.sel.t, *p = e->u.sel.cond;
+    if (ld->u.load.pred && !ir_expr_equal(ld->u.load.pred, p))
+        p = ir_bin(c, BOP_AND, p, ld->u.load.pred, ld->loc);
     return ir_load(c, ld->u.load.buf, ld->u.load.idx, ld->u.load.nidx, p, ld->loc);
 }
 
@@ -292,11 +310,12 @@ bool sched_tensorize(Sched *s, int32_t stage, LoopId v, SrcSpan at)
     Stmt *st = n.store;
     Expr *val = ok ? st->u.store.value : NULL, *lc = NULL, *la = NULL, *lb = NULL;
     if (ok && val->kind == EK_BIN && val->u.bin.op == BOP_ADD && val->u.bin.a->kind == EK_LOAD &&
-        val->u.bin.b->kind == EK_BIN && val->u.bin.b->u.bin.op == BOP_MUL && val->u.bin.b->u.bin.a->kind == EK_LOAD &&
-        val->u.bin.b->u.bin.b->kind == EK_LOAD) {
+        val->u.bin.b->kind == EK_BIN && val->u.bin.b->u.bin.op == BOP_MUL) {
         lc = val->u.bin.a;
-        la = val->u.bin.b->u.bin.a;
-        lb = val->u.bin.b->u.bin.b;
+        la = as_load(c, val->u.bin.b->u.bin.a);
+        lb = as_load(c, val->u.bin.b->u.bin.b);
+        if (!la || !lb)
+            lc = NULL;
     }
     ok = lc && lc->u.load.buf == st->u.store.buf && !lc->u.load.pred && lc->u.load.nidx == st->u.store.nidx &&
          la->u.load.buf != st->u.store.buf && lb->u.load.buf != st->u.store.buf;
@@ -317,6 +336,15 @@ bool sched_tensorize(Sched *s, int32_t stage, LoopId v, SrcSpan at)
             kn.K[kn.nk++] = n.loops[i];
     }
     ok = ok && kn.L[0] && kn.L[1] && kn.nk;
+    /* The lanes run along c's last index: when the first operand of the
+     * product is the one indexed by it, swap the operands (a * b == b * a). */
+    if (ok && st->u.store.nidx && sched_expr_uses_var(st->u.store.idx[st->u.store.nidx - 1], kn.L[0]->u.for_.var) &&
+        !sched_expr_uses_var(st->u.store.idx[st->u.store.nidx - 1], kn.L[1]->u.for_.var)) {
+        Stmt *t = kn.L[0];
+        kn.L[0] = kn.L[1], kn.L[1] = t;
+        Expr *e = kn.la;
+        kn.la = kn.lb, kn.lb = e;
+    }
     for (uint32_t i = 0; ok && i < n.nl; i++)
         for (uint32_t j = 0; j < n.nl; j++)
             if (ir_expr_uses(n.loops[i]->u.for_.extent, n.loops[j]->u.for_.var) ||
