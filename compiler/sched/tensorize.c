@@ -338,8 +338,8 @@ bool sched_tensorize(Sched *s, int32_t stage, LoopId v, SrcSpan at)
     ok = ok && kn.L[0] && kn.L[1] && kn.nk;
     /* The lanes run along c's last index: when the first operand of the
      * product is the one indexed by it, swap the operands (a * b == b * a). */
-    if (ok && st->u.store.nidx && sched_expr_uses_var(st->u.store.idx[st->u.store.nidx - 1], kn.L[0]->u.for_.var) &&
-        !sched_expr_uses_var(st->u.store.idx[st->u.store.nidx - 1], kn.L[1]->u.for_.var)) {
+    if (ok && st->u.store.nidx && ir_expr_uses(st->u.store.idx[st->u.store.nidx - 1], kn.L[0]->u.for_.var) &&
+        !ir_expr_uses(st->u.store.idx[st->u.store.nidx - 1], kn.L[1]->u.for_.var)) {
         Stmt *t = kn.L[0];
         kn.L[0] = kn.L[1], kn.L[1] = t;
         Expr *e = kn.la;
