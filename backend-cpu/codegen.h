@@ -98,6 +98,16 @@ LLVMValueRef cg_call(CodeGen *g, LLVMValueRef fn, LLVMValueRef *args, unsigned n
 LLVMValueRef cg_intrinsic(CodeGen *g, const char *name, LLVMTypeRef *tys, unsigned ntys, LLVMValueRef *args,
                           unsigned n);
 
+/* Whether x + y * z may be computed as one fused multiply-add (one
+ * rounding instead of two). The numerics policy (docs/semantics.md) allows
+ * it by default; the one place that asks, so a strict mode turns it off
+ * here. Used by the lane loops of codegen_vec.c (the gemm micro-kernel). */
+static inline bool cg_contract_fma(const CodeGen *g)
+{
+    (void)g;
+    return true;
+}
+
 /* codegen_expr.c */
 LLVMValueRef cg_expr(CodeGen *g, Expr *e);
 /* a + b, a - b, a * b or a / b (op) on float values or vectors, with the

@@ -5,19 +5,9 @@
  * prints back as .tk text. Every step is tried as a transaction: a
  * primitive that refuses leaves the IR, the tables and the diagnostics as
  * they were, and the kernel keeps the default for that step. */
-#include "compiler/sched/sched_internal.h"
+#include "compiler/sched/auto_internal.h"
 
 /* ---- transactions ------------------------------------------------------- */
-
-typedef struct Snapshot {
-    Stmt       *body;
-    SchedLoop  *loops;
-    uint32_t    nloops;
-    SchedStage *stages;
-    uint32_t    npro_vars, npro_vals, npro_checks, nlines;
-    DiagSink   *diags;
-    DiagSink    scratch;
-} Snapshot;
 
 /* Starts a transaction: diagnostics go to a scratch sink until it ends. */
 static void begin(Sched *s, Snapshot *t)
@@ -53,15 +43,6 @@ static bool end(Sched *s, Snapshot *t, bool ok)
 }
 
 /* ---- what the IR looks like now ----------------------------------------- */
-
-/* The live loops of a stage in nest order (outermost first). */
-typedef struct StageLoops {
-    Visitor  v;
-    Sched   *s;
-    int32_t  stage;
-    Stmt    *loop[16];
-    uint32_t n;
-} StageLoops;
 
 static bool on_stage_for(Visitor *v, Stmt *st)
 {
@@ -237,7 +218,7 @@ static void loops(Sched *s, int32_t st, uint32_t vector_bits, SrcSpan at)
     if (!l.n)
         return;
     uint32_t w = lanes(s->k->stages.v[s->stages.v[st].si].dtype, vector_bits);
-    if (!s->stages.v[st].placed && tile_matmul(s, st, &l, w, at))
+    if (!s->stages.v[st].placed && (tile_matmul(s, st, &l, w, at) || auto_conv(s, st, w, at)))
         return;
     Snapshot t;
     int32_t inner = -1;
@@ -267,6 +248,11 @@ static void loops(Sched *s, int32_t st, uint32_t vector_bits, SrcSpan at)
         break;
     }
 }
+
+void auto_begin(Sched *s, Snapshot *t) { begin(s, t); }
+bool auto_end(Sched *s, Snapshot *t, bool ok) { return end(s, t, ok); }
+void auto_stage_loops(Sched *s, int32_t stage, StageLoops *out) { stage_loops(s, stage, out); }
+bool auto_is_reduction_loop(Sched *s, Stmt *loop) { return is_reduction_loop(s, loop); }
 
 Func *sched_auto(IrCtx *c, KernelInfo *k, Func *f, const char *target, uint32_t vector_bits, Trace **trace)
 {
