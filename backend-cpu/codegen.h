@@ -102,11 +102,7 @@ LLVMValueRef cg_intrinsic(CodeGen *g, const char *name, LLVMTypeRef *tys, unsign
  * rounding instead of two). The numerics policy (docs/semantics.md) allows
  * it by default; the one place that asks, so a strict mode turns it off
  * here. Used by the lane loops of codegen_vec.c (the gemm micro-kernel). */
-static inline bool cg_contract_fma(const CodeGen *g)
-{
-    (void)g;
-    return true;
-}
+static inline bool cg_contract_fma(const CodeGen *g) { return !g->t->strict; }
 
 /* codegen_expr.c */
 LLVMValueRef cg_expr(CodeGen *g, Expr *e);

@@ -73,7 +73,7 @@ static double first_launch(tk_context *ctx, const char *src, const char *name)
 
 static tk_context *fresh(void)
 {
-    tk_options o = {TK_TARGET_CPU};
+    tk_options o = {.target = TK_TARGET_CPU};
     tk_context *c;
     if (tk_context_create(&o, &c) != TK_OK)
         exit(1);

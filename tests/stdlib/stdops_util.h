@@ -178,7 +178,7 @@ static inline tk_context *tt_ctx(void)
 {
     static tk_context *ctx;
     if (!ctx) {
-        tk_options o = {TK_TARGET_CPU};
+        tk_options o = {.target = TK_TARGET_CPU};
         cr_assert_eq(tk_context_create(&o, &ctx), TK_OK);
     }
     return ctx;
