@@ -172,7 +172,7 @@ static Jit *make_target(const AotOptions *o, CpuTarget *t, AotTarget *out, char 
         snprintf(err, nerr, "out of memory");
     Jit *j = ok ? jit_create(cpu, features, err, nerr) : NULL;
     if (j) {
-        cpu_target_init(t, j, TK_HAVE_SLEEF, !o->no_parallel);
+        cpu_target_init(t, j, TK_HAVE_SLEEF, !o->no_parallel, false); /* the default numerics policy, as the JIT */
         t->avx = strstr(p.asm_text, "ymm") || strstr(p.asm_text, "zmm");
         t->avx512f = strstr(p.asm_text, "zmm") != NULL;
         t->vec_bits = t->avx512f ? 512 : t->avx ? 256 : 128;

@@ -228,7 +228,7 @@ tk_scalar op_scalar_of(DType t, double v)
     return dtype_is_float(t) ? op_scalar_f(t, v) : op_scalar_i(t, (int64_t)v);
 }
 
-void view_zero(View *v, DType t, int32_t rank, const int64_t *shape)
+void layout_zero(View *v, DType t, int32_t rank, const int64_t *shape)
 {
     static const uint64_t zero = 0;
     memset(v, 0, sizeof *v);

@@ -59,7 +59,7 @@ tk_status run_batched(const OpCall *c, const char *kernel, View *views, int nin,
 /* A scalar of dtype t holding v (truncated for integer types). */
 tk_scalar op_scalar_of(DType t, double v);
 /* A view of a one-element zero of dtype t broadcast to shape (rank dims). */
-void view_zero(View *v, DType t, int32_t rank, const int64_t *shape);
+void layout_zero(View *v, DType t, int32_t rank, const int64_t *shape);
 
 /* Reads element i (row-major over v's shape) of an integer view as i64. */
 int64_t view_int_at(const View *v, int64_t i);

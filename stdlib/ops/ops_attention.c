@@ -89,7 +89,7 @@ static tk_status attention_launch(OpCall *c)
     if (c->in[3])
         view_broadcast(&v[3], c->in[3], nb + 2, full);
     else
-        view_zero(&v[3], t, nb + 2, full);
+        layout_zero(&v[3], t, nb + 2, full);
     view_init(&v[4], c->out[0]);
     for (int i = 0; i < 4; i++)
         view_batched(&v[i], nb, batch);

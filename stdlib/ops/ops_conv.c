@@ -179,7 +179,7 @@ static tk_status conv_launch(OpCall *c)
     if (c->in[2])
         view_init(&v[2], c->in[2]);
     else
-        view_zero(&v[2], op_in_dtype(c, 0), 1, &c->in[1]->shape[0]);
+        layout_zero(&v[2], op_in_dtype(c, 0), 1, &c->in[1]->shape[0]);
     view_spatial(&v[3], c->out[0], 3);
     tk_scalar s[16];
     int n = 0;
@@ -256,7 +256,7 @@ static tk_status convt_launch(OpCall *c)
     if (c->in[2])
         view_init(&v[2], c->in[2]);
     else
-        view_zero(&v[2], op_in_dtype(c, 0), 1, &c->out[0]->shape[1]);
+        layout_zero(&v[2], op_in_dtype(c, 0), 1, &c->out[0]->shape[1]);
     view_spatial(&v[3], c->out[0], 2);
     tk_scalar s[16];
     int n = 0;

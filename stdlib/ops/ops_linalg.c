@@ -127,7 +127,7 @@ static tk_status gemm_launch(OpCall *c)
     if (c->in[2])
         view_broadcast(&v[2], c->in[2], 2, c->shape[0]);
     else
-        view_zero(&v[2], t, 2, c->shape[0]);
+        layout_zero(&v[2], t, 2, c->shape[0]);
     view_init(&v[3], c->out[0]);
     tk_scalar s[2] = {op_scalar_of(t, alpha), op_scalar_of(t, beta)};
     return op_run_looped(c, "gemm", v, 3, 1, 0, s, 2);
@@ -192,7 +192,7 @@ static tk_status linear_launch(OpCall *c)
     if (c->in[2])
         view_init(&v[2], c->in[2]);
     else
-        view_zero(&v[2], t, 1, &c->in[1]->shape[0]);
+        layout_zero(&v[2], t, 1, &c->in[1]->shape[0]);
     for (int32_t d = lead - 2; d >= 0; d--) { /* w and bias, repeated over the loop dims */
         view_insert_unit(&v[1], 0);
         view_insert_unit(&v[2], 0);
