@@ -142,7 +142,7 @@ static int check_file(CpuBackend *be, const char *path, const char *flags)
 
 Test(aot, every_kernel_of_language_md, .timeout = 120)
 {
-    CpuBackend *be = backend_new();
+    CpuBackend *be = backend_with(false); /* the default numerics policy, as tkc build */
     char *doc = read_text_file(TK_SOURCE_DIR "/docs/language.md", NULL);
     cr_assert(doc);
     int kernels = 0;
@@ -162,7 +162,7 @@ Test(aot, every_kernel_of_language_md, .timeout = 120)
 
 Test(aot, every_kernel_of_examples, .timeout = 120)
 {
-    CpuBackend *be = backend_new();
+    CpuBackend *be = backend_with(false); /* the default numerics policy, as tkc build */
     size_t n;
     char **files = list_files(TK_SOURCE_DIR "/examples", ".tk", &n);
     cr_assert_geq(n, 4);
@@ -180,7 +180,7 @@ Test(aot, every_kernel_of_examples, .timeout = 120)
  * interpreter (not necessarily bit for bit with this host's JIT). */
 Test(aot, x86_64_v3_build_runs_here, .timeout = 120)
 {
-    CpuBackend *be = backend_new();
+    CpuBackend *be = backend_with(false); /* the default numerics policy, as tkc build */
     exact = false;
     cr_assert_gt(check_file(be, TK_SOURCE_DIR "/examples/softmax.tk", "--cpu x86-64-v3"), 0);
     cr_assert_gt(check_file(be, TK_SOURCE_DIR "/examples/matmul.tk", "--cpu x86-64-v3"), 0);
