@@ -20,7 +20,8 @@
 static const char help[] =
     "usage: tkc run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
     "               [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
-    "               [--target cpu|interp] [--check] [--time]\n"
+    "               [--target cpu|interp|npu] [--check] [--time]\n"
+    "               [--profile ascend910|ascend910b] [--report] [--trace FILE] [--print-program]\n"
     "Runs a kernel of FILE. -k may be omitted when FILE has one kernel.\n"
     "  --in NAME=FILE.npy     an input tensor (C or Fortran order)\n"
     "  --scalar NAME=VALUE    a scalar parameter (1.5, -3, true)\n"
@@ -31,6 +32,12 @@ static const char help[] =
     "  --print                show each output (values when it has at most 1000 elements)\n"
     "  --target cpu           compiled for this CPU with LLVM (the default)\n"
     "  --target interp        the reference interpreter\n"
+    "  --target npu           lowered to an NPU program, run on the simulator (docs/npu.md)\n"
+    "  --profile NAME         the NPU chip profile (default ascend910b)\n"
+    "  --report               print the simulator's cycle report and the tiling chosen\n"
+    "  --trace FILE           write the NPU timeline as a Chrome trace\n"
+    "  --print-program        print the NPU program generated for these shapes\n"
+    "  --single-buffer        no NPU ping-pong buffers (to compare)\n"
     "  --check                also run the interpreter; print each output's max absolute\n"
     "                         and relative error, fail beyond the dtype's tolerance\n"
     "                         (f64 1e-12, f32 1e-5, f16 2e-3, bf16 1.6e-2 relative; ints exact)\n"
@@ -47,6 +54,7 @@ typedef struct Opts {
     int         nin, nscalar, nout;
     uint64_t    seed;
     bool        print, check, time;
+    RunNpuOpts  npu;
 } Opts;
 
 /* NAME=VALUE -> pair; false (reported) when there is no '=' or no name. */
@@ -100,6 +108,11 @@ static int parse_args(int argc, char **argv, Opts *o)
             *flag = true;
             continue;
         }
+        if (!strcmp(a, "--report") || !strcmp(a, "--print-program") || !strcmp(a, "--single-buffer")) {
+            bool *flag = a[2] == 'r' ? &o->npu.report : a[2] == 'p' ? &o->npu.program : &o->npu.single_buffer;
+            *flag = true;
+            continue;
+        }
         if (a[0] != '-' || !a[1]) {
             if (o->file)
                 return cli_error("run: more than one input file ('%s' and '%s')", o->file, a);
@@ -107,7 +120,7 @@ static int parse_args(int argc, char **argv, Opts *o)
             continue;
         }
         static const char *const with_value[] = {"-k", "--in", "--scalar", "--out", "--random", "--seed",
-                                                 "--target"};
+                                                 "--target", "--profile", "--trace"};
         bool known = false;
         for (size_t j = 0; j < sizeof with_value / sizeof *with_value; j++)
             known |= !strcmp(a, with_value[j]);
@@ -120,6 +133,10 @@ static int parse_args(int argc, char **argv, Opts *o)
             o->kernel = v;
         else if (!strcmp(a, "--target"))
             o->target = v;
+        else if (!strcmp(a, "--profile"))
+            o->npu.profile = v;
+        else if (!strcmp(a, "--trace"))
+            o->npu.trace = v;
         else if (!strcmp(a, "--random"))
             o->random = v;
         else if (!strcmp(a, "--seed")) {
@@ -145,7 +162,7 @@ static int parse_args(int argc, char **argv, Opts *o)
      * backend here); the NPU's programs run on its simulator */
     const Target *t = strcmp(o->target, "interp") ? target_find(o->target) : NULL;
     const char *host = target_host()->name;
-    if (t && t != target_host())
+    if (t && t != target_host() && strcmp(o->target, "npu"))
         return cli_error("run: target '%s' runs with 'tkc sim' (targets: %s, interp)", o->target, host);
     if (!t && strcmp(o->target, "interp"))
         return cli_error("run: unknown target '%s' (targets: %s, interp)", o->target, host);
@@ -498,7 +515,8 @@ static void print_output(FILE *f, const char *name, const NpyArray *a)
 typedef struct Runner {
     const Opts   *o;
     const SrcMap *files;
-    CpuBackend   *cpu;   /* NULL: the interpreter */
+    CpuBackend   *cpu;   /* NULL: the interpreter or the npu */
+    bool          npu;
 } Runner;
 
 static double now(void)
@@ -648,7 +666,10 @@ static int run_outputs(const Runner *r, KernelInfo *k, DLTensor *tensors, TkScal
     }
     if (!alloc_outputs(k, dt, rank, shape, res, dl, outs))
         goto done;
-    if (!(r->cpu ? run_cpu(r, k, &la, err, sizeof err) : run_interp(r, k, &la, err, sizeof err))) {
+    bool ran = r->npu ? run_npu(r->files, k, &la, &o->npu, err, sizeof err)
+             : r->cpu ? run_cpu(r, k, &la, err, sizeof err)
+                      : run_interp(r, k, &la, err, sizeof err);
+    if (!ran) {
         cli_error("%s", err);
         goto done;
     }
@@ -706,9 +727,9 @@ int cmd_run(int argc, char **argv)
         if (!arrays || !tensors || !scalars)
             cli_error("run: out of memory");
         else if (run_inputs(k, &o, arrays, tensors, scalars)) {
-            Runner r = {&o, &c.files, NULL};
+            Runner r = {&o, &c.files, NULL, !strcmp(o.target, "npu")};
             char err[512];
-            if (strcmp(o.target, "interp") && !(r.cpu = cpu_backend_create(NULL, err, sizeof err)))
+            if (strcmp(o.target, "interp") && !r.npu && !(r.cpu = cpu_backend_create(NULL, err, sizeof err)))
                 cli_error("run: the cpu target cannot start: %s", err);
             else
                 status = run_outputs(&r, k, tensors, scalars);

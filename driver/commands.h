@@ -8,6 +8,14 @@ int cmd_emit(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+/* tkc run --target npu (run_npu.c). */
+#include "compiler/launch/launch.h"
+typedef struct RunNpuOpts {
+    const char *profile, *trace;   /* NULL: ascend910b, no trace */
+    bool        report, program, single_buffer;
+} RunNpuOpts;
+bool run_npu(const SrcMap *files, KernelInfo *k, const LaunchArgs *la, const RunNpuOpts *o, char *err, size_t n);
+
 /* Prints "tkc: error: <msg>" to stderr and returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
