@@ -15,6 +15,8 @@ struct tk_context {
     tk_target       target;   /* resolved: never TK_TARGET_DEFAULT */
     pthread_mutex_t mu;       /* guards cpu while it is created */
     CpuBackend     *cpu;      /* the JIT and compile cache, made on first use */
+    char            npu_profile[256];  /* "" : the default */
+    bool            npu_single_buffer;
 };
 
 struct tk_kernel {
@@ -24,6 +26,7 @@ struct tk_kernel {
     tk_param_info *outputs;  /* never allocates and is thread-safe */
     pthread_mutex_t mu;       /* guards inst */
     CpuKernel     *inst[DT__COUNT]; /* compiled, per type-parameter dtype (DT_ERROR: not generic) */
+    struct NpuPlan *npu;      /* TK_TARGET_NPU: made on the first launch (npu.c), guarded by mu */
 };
 
 struct tk_module {
@@ -48,6 +51,10 @@ void api_describe_kernel(tk_kernel *k, Arena *a, const SrcMap *files);
 /* The context's CPU backend, created on first use; NULL with the thread's
  * error set (context.c). */
 CpuBackend *api_cpu_backend(tk_context *ctx);
+
+/* A launch on TK_TARGET_NPU (npu.c); report may be NULL. */
+tk_status api_launch_npu(tk_kernel *k, const LaunchArgs *la, tk_npu_report *report);
+void      api_kernel_free_npu(tk_kernel *k);
 
 /* DLDataType <-> DType (lanes must be 1). */
 DLDataType api_dl_type(DType t);

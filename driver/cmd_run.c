@@ -162,10 +162,10 @@ static int parse_args(int argc, char **argv, Opts *o)
      * backend here); the NPU's programs run on its simulator */
     const Target *t = strcmp(o->target, "interp") ? target_find(o->target) : NULL;
     const char *host = target_host()->name;
-    if (t && t != target_host() && strcmp(o->target, "npu"))
-        return cli_error("run: target '%s' runs with 'tkc sim' (targets: %s, interp)", o->target, host);
     if (!t && strcmp(o->target, "interp"))
-        return cli_error("run: unknown target '%s' (targets: %s, interp)", o->target, host);
+        return cli_error("run: unknown target '%s' (targets: %s, interp, npu)", o->target, host);
+    if (strcmp(o->target, "npu") && (o->npu.profile || o->npu.trace || o->npu.program || o->npu.single_buffer))
+        return cli_error("run: --profile, --trace, --print-program and --single-buffer need --target npu");
     return 0;
 }
 

@@ -26,9 +26,12 @@ static const struct {
     {"run", cmd_run,
      "run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
      "                 [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
-     "                 [--target cpu|interp] [--check] [--time]\n"
-     "      run a kernel on .npy inputs, compiled for this CPU with LLVM (default) or on\n"
-     "      the reference interpreter; --check compares the two\n"},
+     "                 [--target cpu|interp|npu] [--check] [--time]\n"
+     "                 [--profile ascend910|ascend910b] [--report] [--trace FILE]\n"
+     "                 [--print-program] [--single-buffer]\n"
+     "      run a kernel on .npy inputs, compiled for this CPU with LLVM (default), on\n"
+     "      the reference interpreter, or lowered to an NPU program run on the simulator\n"
+     "      (--report: its cycles and tiling); --check compares with the interpreter\n"},
     {"sim", cmd_sim,
      "sim FILE.npuasm [--profile NAME|FILE] [--profile-path DIRS] [--block-dim N]\n"
      "                 [--in NAME=FILE ...] [--out NAME=FILE ...] [--report] [--trace FILE]\n"

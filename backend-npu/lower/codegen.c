@@ -882,6 +882,8 @@ NpuProgram *npu_codegen(const NpuPlan *p, const NpuProfile *prof, Arena *a, cons
     int64_t gath[p->nt + 1], dense[p->nt + 1], rsraw[p->nt + 1], rsb[p->nt + 1];
     g.gm = gm, g.ub_gather = gath, g.ub_dense = dense, g.ub_rsraw = rsraw, g.ub_rsb = rsb;
     uint32_t cores = prof->split ? prof->vector_cores : prof->cores;
+    if (o && o->max_blocks && o->max_blocks < cores)
+        cores = o->max_blocks;
     if (!layout(&g, o, prof->mem_size[NPU_UB]))
         return NULL;
     /* GM: every tensor dense, padded so that 32-byte bursts and per-group
@@ -906,7 +908,7 @@ NpuProgram *npu_codegen(const NpuPlan *p, const NpuProfile *prof, Arena *a, cons
         per = g.cols, nb = 1;
     } else {
         per = roundup(cdiv(g.cols, cores), 64);
-        if (per < 2048)
+        if (per < 2048 && cores > 1)
             per = 2048;
         nb = cdiv(g.cols, per);
     }

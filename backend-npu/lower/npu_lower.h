@@ -115,6 +115,7 @@ typedef struct NpuTiling {
 typedef struct NpuGenOpts {
     bool     single_buffer;   /* no ping-pong (for the double-buffering property) */
     int64_t  max_tile;        /* 0: as large as fits */
+    uint32_t max_blocks;      /* 0: every core of the profile */
 } NpuGenOpts;
 
 /* The program for these dims and scalars, or NULL with a message in err. */
