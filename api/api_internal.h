@@ -18,6 +18,8 @@ struct tk_context {
     tk_module      *stdlib;   /* the standard library, compiled on the first tk_op use (stdlib/ops) */
     bool            stdlib_failed;
     char            stdlib_error[512];
+    char            npu_profile[256];  /* "" : the default */
+    bool            npu_single_buffer;
 };
 
 struct tk_kernel {
@@ -26,6 +28,7 @@ struct tk_kernel {
     tk_param_info *params;   /* built at compile time, so introspection */
     tk_param_info *outputs;  /* never allocates and is thread-safe */
     CpuInstances   inst;     /* compiled, per type-parameter dtype */
+    struct NpuPlan *npu;      /* TK_TARGET_NPU: made on the first launch (npu.c), guarded by inst.mu */
 };
 
 struct tk_module {
@@ -56,6 +59,10 @@ void api_describe_kernel(tk_kernel *k, Arena *a, const SrcMap *files);
 /* The context's CPU backend, created on first use; NULL with the thread's
  * error set (context.c). */
 CpuBackend *api_cpu_backend(tk_context *ctx);
+
+/* A launch on TK_TARGET_NPU (npu.c); report may be NULL. */
+tk_status api_launch_npu(tk_kernel *k, const LaunchArgs *la, tk_npu_report *report);
+void      api_kernel_free_npu(tk_kernel *k);
 
 /* DLDataType <-> DType (lanes must be 1). */
 DLDataType api_dl_type(DType t);

@@ -40,13 +40,14 @@ TK_API tk_status tk_context_create(const tk_options *opts, tk_context **out)
         return api_fail(TK_ERR_INVALID_ARGUMENT, "tk_context_create: out is NULL");
     *out = NULL;
     tk_options o = opts ? *opts : (tk_options){0};
-    if (o.target != TK_TARGET_DEFAULT && o.target != TK_TARGET_INTERP && o.target != TK_TARGET_CPU)
+    if (o.target != TK_TARGET_DEFAULT && o.target != TK_TARGET_INTERP && o.target != TK_TARGET_CPU &&
+        o.target != TK_TARGET_NPU)
         return api_fail(TK_ERR_INVALID_ARGUMENT, "tk_context_create: unknown target %d", (int)o.target);
     tk_context *c = calloc(1, sizeof *c);
     if (!c)
         return api_fail(TK_ERR_NO_MEMORY, "tk_context_create: out of memory");
     c->opts = o;
-    c->target = o.target == TK_TARGET_INTERP ? TK_TARGET_INTERP : TK_TARGET_CPU;
+    c->target = o.target == TK_TARGET_INTERP || o.target == TK_TARGET_NPU ? o.target : TK_TARGET_CPU;
     pthread_mutex_init(&c->mu, NULL);
     *out = c;
     return TK_OK;

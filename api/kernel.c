@@ -148,9 +148,13 @@ static tk_status launch_cpu(tk_kernel *k, const LaunchArgs *la)
     return st;
 }
 
-TK_API tk_status tk_launch(tk_kernel *k, const tk_args *args)
+TK_API tk_status tk_launch(tk_kernel *k, const tk_args *args) { return tk_launch_report(k, args, NULL); }
+
+TK_API tk_status tk_launch_report(tk_kernel *k, const tk_args *args, tk_npu_report *report)
 {
     api_clear_error();
+    if (report)
+        memset(report, 0, sizeof *report);
     if (!k)
         return api_fail(TK_ERR_INVALID_ARGUMENT, "tk_launch: kernel is NULL");
     TkScalarValue scalars[k->info->params.n + 1];
@@ -163,6 +167,8 @@ TK_API tk_status tk_launch(tk_kernel *k, const tk_args *args)
     char err[1024];
     if (k->module->ctx->target == TK_TARGET_CPU && cpu_supports(k->info))
         return launch_cpu(k, &la);
+    if (k->module->ctx->target == TK_TARGET_NPU)
+        return api_launch_npu(k, &la, report);
     if (!interp_run(k->info, &la, err, sizeof err))
         return api_fail(TK_ERR_LAUNCH, "%s", err);
     return TK_OK;

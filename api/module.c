@@ -131,8 +131,10 @@ TK_API void tk_module_destroy(tk_module *m)
     if (!m)
         return;
     free(m->diag_text);
-    for (size_t i = 0; i < m->nkernels; i++)
+    for (size_t i = 0; i < m->nkernels; i++) {
+        api_kernel_free_npu(&m->kernels[i]);
         pthread_mutex_destroy(&m->kernels[i].inst.mu);
+    }
     ctx_free(&m->c);
     free(m);
 }

@@ -1,8 +1,10 @@
 /* The NPU (docs/npu.md): the AI core's memories with the sizes and
- * alignments of the default chip profile, the cube's mmad for tensorize.
- * There is no emitter yet: emit reports so at the kernel. */
+ * alignments of the default chip profile, the cube's mmad for tensorize,
+ * and the emitter: loop IR -> an NpuPlan (backend-npu/lower/), whose
+ * program is generated for each launch's shapes. */
 #include <pthread.h>
 
+#include "backend-npu/lower/npu_lower.h"
 #include "backend-npu/npu.h"
 #include "compiler/pipeline.h"
 
@@ -15,10 +17,12 @@ static const char *const tensorize_ops[] = {"mmad", NULL};
 
 static bool emit(Compile *cc, Func *f, EmitKind what)
 {
-    (void)f, (void)what;
-    diag_error(cc->diags, cc->kernel->ast->span, "the NPU backend is not implemented yet (kernel '%s')",
-               cc->kernel->ast->name);
-    return false;
+    if (what != EMIT_CODE) {
+        diag_error(cc->diags, cc->kernel->ast->span, "the NPU program depends on the shapes: use tkc run --target npu "
+                   "--print-program (kernel '%s')", cc->kernel->ast->name);
+        return false;
+    }
+    return (cc->product = npu_plan_build(&cc->ir, f)) != NULL;
 }
 
 static void init(void)

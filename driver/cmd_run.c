@@ -21,7 +21,8 @@
 static const char help[] =
     "usage: tkc run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
     "               [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
-    "               [--target cpu|interp] [--strict] [--check] [--time]\n"
+    "               [--target cpu|interp|npu] [--strict] [--check] [--time]\n"
+    "               [--profile ascend910|ascend910b] [--report] [--trace FILE] [--print-program]\n"
     "Runs a kernel of FILE. -k may be omitted when FILE has one kernel.\n"
     "  --in NAME=FILE.npy     an input tensor (C or Fortran order)\n"
     "  --scalar NAME=VALUE    a scalar parameter (1.5, -3, true)\n"
@@ -35,6 +36,12 @@ static const char help[] =
     "  --strict               strict numerics: every float operation rounded as the\n"
     "                         interpreter rounds it (bit-identical results); by default\n"
     "                         float sums may be reassociated and a * b + c fused (FMA)\n"
+    "  --target npu           lowered to an NPU program, run on the simulator (docs/npu.md)\n"
+    "  --profile NAME         the NPU chip profile (default ascend910b)\n"
+    "  --report               print the simulator's cycle report and the tiling chosen\n"
+    "  --trace FILE           write the NPU timeline as a Chrome trace\n"
+    "  --print-program        print the NPU program generated for these shapes\n"
+    "  --single-buffer        no NPU ping-pong buffers (to compare)\n"
     "  --check                also run the interpreter; print each output's max absolute\n"
     "                         and relative error, fail beyond the dtype's tolerance\n"
     "                         (f64 1e-12, f32 1e-5, f16 2e-3, bf16 1.6e-2 relative; ints exact)\n"
@@ -55,6 +62,7 @@ typedef struct Opts {
     int         nin, nscalar, nout;
     uint64_t    seed;
     bool        print, check, time, strict;
+    RunNpuOpts  npu;
 } Opts;
 
 /* NAME=VALUE -> pair; false (reported) when there is no '=' or no name. */
@@ -111,6 +119,11 @@ static int parse_args(int argc, char **argv, Opts *o)
                 *flag_of[j] = is_flag = true;
         if (is_flag)
             continue;
+        if (!strcmp(a, "--report") || !strcmp(a, "--print-program") || !strcmp(a, "--single-buffer")) {
+            bool *flag = a[2] == 'r' ? &o->npu.report : a[2] == 'p' ? &o->npu.program : &o->npu.single_buffer;
+            *flag = true;
+            continue;
+        }
         if (a[0] != '-' || !a[1]) {
             if (o->file)
                 return cli_error("run: more than one input file ('%s' and '%s')", o->file, a);
@@ -118,7 +131,7 @@ static int parse_args(int argc, char **argv, Opts *o)
             continue;
         }
         static const char *const with_value[] = {"-k", "--in", "--scalar", "--out", "--random", "--seed",
-                                                 "--target"};
+                                                 "--target", "--profile", "--trace"};
         bool known = false;
         for (size_t j = 0; j < sizeof with_value / sizeof *with_value; j++)
             known |= !strcmp(a, with_value[j]);
@@ -131,6 +144,10 @@ static int parse_args(int argc, char **argv, Opts *o)
             o->kernel = v;
         else if (!strcmp(a, "--target"))
             o->target = v;
+        else if (!strcmp(a, "--profile"))
+            o->npu.profile = v;
+        else if (!strcmp(a, "--trace"))
+            o->npu.trace = v;
         else if (!strcmp(a, "--random"))
             o->random = v;
         else if (!strcmp(a, "--seed")) {
@@ -156,10 +173,10 @@ static int parse_args(int argc, char **argv, Opts *o)
      * backend here); the NPU's programs run on its simulator */
     const Target *t = strcmp(o->target, "interp") ? target_find(o->target) : NULL;
     const char *host = target_host()->name;
-    if (t && t != target_host())
-        return cli_error("run: target '%s' runs with 'tkc sim' (targets: %s, interp)", o->target, host);
     if (!t && strcmp(o->target, "interp"))
-        return cli_error("run: unknown target '%s' (targets: %s, interp)", o->target, host);
+        return cli_error("run: unknown target '%s' (targets: %s, interp, npu)", o->target, host);
+    if (strcmp(o->target, "npu") && (o->npu.profile || o->npu.trace || o->npu.program || o->npu.single_buffer))
+        return cli_error("run: --profile, --trace, --print-program and --single-buffer need --target npu");
     return 0;
 }
 
@@ -509,7 +526,8 @@ void print_output(FILE *f, const char *name, const NpyArray *a)
 typedef struct Runner {
     const Opts   *o;
     const SrcMap *files;
-    CpuBackend   *cpu;   /* NULL: the interpreter */
+    CpuBackend   *cpu;   /* NULL: the interpreter or the npu */
+    bool          npu;
     DiagSink     *diags; /* a compile stage's errors at launch */
 } Runner;
 
@@ -641,7 +659,10 @@ static int run_outputs(const Runner *r, KernelInfo *k, DLTensor *tensors, TkScal
     }
     if (!alloc_outputs(k, dt, rank, shape, res, dl, outs))
         goto done;
-    if (!(r->cpu ? run_cpu(r, k, &la, err, sizeof err) : run_interp(r, k, &la, err, sizeof err))) {
+    bool ran = r->npu ? run_npu(r->files, k, &la, &o->npu, err, sizeof err)
+             : r->cpu ? run_cpu(r, k, &la, err, sizeof err)
+                      : run_interp(r, k, &la, err, sizeof err);
+    if (!ran) {
         if (*err)
             cli_error("%s", err);
         goto done;
@@ -704,9 +725,9 @@ int cmd_run(int argc, char **argv)
         else if (run_inputs(k, &o, arrays, tensors, scalars)) {
             DiagSink launch_diags;
             diag_init(&launch_diags, &c.arena, &c.files);
-            Runner r = {&o, &c.files, NULL, &launch_diags};
+            Runner r = {&o, &c.files, NULL, !strcmp(o.target, "npu"), &launch_diags};
             char err[512];
-            if (strcmp(o.target, "interp")
+            if (strcmp(o.target, "interp") && !r.npu
                 && !(r.cpu = cpu_backend_create(&(CpuOptions){.strict = o.strict}, err, sizeof err)))
                 cli_error("run: the cpu target cannot start: %s", err);
             else

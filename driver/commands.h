@@ -21,6 +21,13 @@ int  cmd_emit_std_source(const char *name);
 /* Prints an output's dtype, shape and values (or a summary) (cmd_run.c). */
 struct NpyArray;
 void print_output(FILE *f, const char *name, const struct NpyArray *a);
+/* tkc run --target npu (run_npu.c). */
+#include "compiler/launch/launch.h"
+typedef struct RunNpuOpts {
+    const char *profile, *trace;   /* NULL: ascend910b, no trace */
+    bool        report, program, single_buffer;
+} RunNpuOpts;
+bool run_npu(const SrcMap *files, KernelInfo *k, const LaunchArgs *la, const RunNpuOpts *o, char *err, size_t n);
 
 /* Prints "tkc: error: <msg>" to stderr and returns 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -36,13 +36,17 @@ static const struct {
     {"run", cmd_run,
      "run FILE [-k KERNEL] [--in NAME=FILE.npy ...] [--scalar NAME=VALUE ...]\n"
      "                 [--out NAME=FILE.npy ...] [--random SYM=VALUE,...] [--seed N] [--print]\n"
-     "                 [--target cpu|interp] [--strict] [--check] [--time]\n"
+     "                 [--target cpu|interp|npu] [--strict] [--check] [--time]\n"
+     "                 [--profile ascend910|ascend910b] [--report] [--trace FILE]\n"
+     "                 [--print-program] [--single-buffer]\n"
      "  tkc run std:NAME [--in [NAME=]FILE.npy ...] [--attr NAME=VALUE ...]\n"
      "                 [--out [NAME=]FILE.npy ...] [--target cpu|interp] [--print]\n"
-     "      run a kernel on .npy inputs, compiled for this CPU with LLVM (default) or on\n"
-     "      the reference interpreter; --check compares the two; --strict rounds every\n"
-     "      float operation as the interpreter does (no FMA, no reassociated sums);\n"
-     "      std:NAME runs a standard library operator with ONNX-style attributes (--attr axis=1)\n"},
+     "      run a kernel on .npy inputs, compiled for this CPU with LLVM (default), on\n"
+     "      the reference interpreter, or lowered to an NPU program run on the simulator\n"
+     "      (--report: its cycles and tiling); --check compares with the interpreter;\n"
+     "      --strict rounds every float operation as the interpreter does (no FMA, no\n"
+     "      reassociated sums); std:NAME runs a standard library operator with\n"
+     "      ONNX-style attributes (--attr axis=1)\n"},
     {"sim", cmd_sim,
      "sim FILE.npuasm [--profile NAME|FILE] [--profile-path DIRS] [--block-dim N]\n"
      "                 [--in NAME=FILE ...] [--out NAME=FILE ...] [--report] [--trace FILE]\n"

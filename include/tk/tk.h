@@ -43,6 +43,7 @@ typedef enum tk_target {
     TK_TARGET_DEFAULT = 0,   /* the host CPU when available, else the interpreter */
     TK_TARGET_INTERP,        /* the reference interpreter: slow, the ground truth */
     TK_TARGET_CPU,           /* LLVM ORC JIT for the host CPU */
+    TK_TARGET_NPU,           /* lowered to NPU programs run on the simulator (docs/npu.md) */
 } tk_target;
 
 typedef struct tk_context tk_context;
@@ -62,6 +63,10 @@ typedef struct tk_options {
 /* opts may be NULL for defaults. */
 TK_API tk_status tk_context_create(const tk_options *opts, tk_context **out);
 TK_API void      tk_context_destroy(tk_context *ctx);
+/* TK_TARGET_NPU: the chip profile ("ascend910", "ascend910b" (the default)
+ * or a .profile file) and whether to give up ping-pong buffers (for
+ * comparisons). Set before the first launch. */
+TK_API tk_status tk_context_set_npu(tk_context *ctx, const char *profile, int single_buffer);
 
 /* ---- compiling ---------------------------------------------------------- */
 
@@ -197,6 +202,23 @@ TK_API tk_status tk_op_output_shapes(tk_op *op, const DLTensor *const *inputs, s
  * share memory with inputs. */
 TK_API tk_status tk_op_launch(tk_op *op, const DLTensor *const *inputs, size_t n_inputs, DLTensor *const *outputs,
                               size_t n_outputs);
+/* What a launch on TK_TARGET_NPU did: the simulator's figures and the
+ * tiling the launch chose. */
+typedef struct tk_npu_report {
+    uint64_t cycles;            /* the slowest core */
+    double   time_us;           /* at the profile's clock */
+    uint32_t block_dim;         /* cores used */
+    uint64_t busy[7];           /* busy cycles summed over cores: s, v, m, mte1, mte2, mte3, fix */
+    int64_t  rows_per_block;    /* 2-D kernels: rows per core; 1-D: elements */
+    int64_t  tile;              /* elements per UB tile */
+    uint32_t buffers;           /* 2: double buffered */
+    uint64_t ub_bytes;          /* UB the program uses */
+    uint64_t sanitizer_errors;  /* 0 on every launch that returns TK_OK */
+} tk_npu_report;
+
+/* tk_launch, and on TK_TARGET_NPU the launch's report (report may be
+ * NULL; on other targets it is zeroed). */
+TK_API tk_status tk_launch_report(tk_kernel *k, const tk_args *args, tk_npu_report *report);
 
 /* ---- errors ------------------------------------------------------------- */
 

@@ -219,8 +219,10 @@ Test(tkc_run, bad_arguments)
                 src, "", "");
     expect_fail("tkc: error: run: -k needs a value\n", "%s -k%s%s", src, "", "");
     expect_fail("tkc: error: run: --in expects NAME=FILE.npy, got 'x.npy'\n", "%s --in x.npy%s%s", src, "", "");
-    expect_fail("tkc: error: run: target 'npu' runs with 'tkc sim' (targets: cpu, interp)\n",
-                "%s --target npu%s%s", src, "", "");
+    expect_fail("tkc: error: run: unknown target 'gpu' (targets: cpu, interp, npu)\n",
+                "%s --target gpu%s%s", src, "", "");
+    expect_fail("tkc: error: run: --profile, --trace, --print-program and --single-buffer need --target npu\n",
+                "%s --profile ascend910%s%s", src, "", "");
     expect_fail("tkc: error: run: 's' is a scalar of kernel 'scale'; give it with --scalar s=VALUE\n",
                 "%s -k scale --in s=%s%s", src, a4, "");
     char *log;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend-npu/lower/npu_lower.h"
 #include "backend-npu/npu.h"
 #include "common/compile.h"
 #include "compiler/launch/launch.h"
@@ -82,18 +83,39 @@ Test(target, npu_memories_come_from_its_chip_profile)
     cr_expect_eq(target_host(), target_find("cpu"));
 }
 
-Test(target, npu_emit_says_it_is_not_there_yet)
+static bool take_plan(void *ud, Compile *cc, Func *f)
+{
+    (void)f;
+    *(NpuPlan **)ud = cc->product;
+    return true;
+}
+
+/* The npu emitter makes a plan (its program is generated per launch), and
+ * names what it cannot lower at the construct. */
+Test(target, npu_emit_makes_a_plan_or_says_what_it_cannot_lower)
 {
     Ctx c;
     ctx_init(&c);
-    const char *src = "kernel add(x: f32[N]) -> y: f32[N] {\n    y[i] = x[i] + 1.0;\n}\n";
+    const char *src = "kernel add(x: f32[N]) -> y: f32[N] {\n    y[i] = x[i] + 1.0;\n}\n"
+                      "kernel tr(x: f32[N, M]) -> y: f32[M, N] {\n    y[j, i] = x[i, j];\n}\n";
     Pipeline p = {.ctx = &c, .name = "npu.tk", .text = src, .len = strlen(src)};
     cr_assert(pipeline_run(&p));
-    Pipeline emit = {.ctx = &c, .prog = p.prog, .target = target_find("npu"), .emit = true, .verify = true};
+    NpuPlan *plan = NULL;
+    Pipeline emit = {.ctx = &c, .prog = p.prog, .kernel = launch_find_kernel(p.prog, "add"),
+                     .target = target_find("npu"), .emit = true, .verify = true, .no_schedule = true,
+                     .each = take_plan, .ud = &plan};
+    cr_expect(pipeline_run(&emit));
+    cr_assert(plan);
+    cr_expect_eq(plan->nsteps, 1);
+    cr_expect_eq(plan->steps[0].kind, STEP_VEC_OUT);
+    npu_plan_free(plan);
+    plan = NULL;
+    emit.kernel = launch_find_kernel(p.prog, "tr");
     cr_expect(!pipeline_run(&emit));
     char line[512];
     diag_headline(&c.diags, c.diags.head, line, sizeof line);
-    cr_expect(strstr(line, "npu.tk:1:8: error: the NPU backend is not implemented yet (kernel 'add')"), "%s", line);
+    cr_expect(strstr(line, "npu.tk:5:15: error: the NPU backend cannot lower this yet: an access that is not "
+                           "[row, col], [col] or [row] of a dense tensor (kernel 'tr')"), "%s", line);
     ctx_free(&c);
 }
 
