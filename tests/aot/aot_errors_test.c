@@ -23,30 +23,30 @@ typedef struct Case {
     const char *kernel;
     const char *what;
     /* shapes of the arguments in order (-1 ends; rank 0 for a scalar) */
-    int         ranks[6];
-    int64_t     shapes[6][2];
-    DType       dtypes[6];
-    int64_t     iscalars[6];
+    int         ranks[7];
+    int64_t     shapes[7][2];
+    DType       dtypes[7];
+    int64_t     iscalars[7];
     int         overlap;     /* output index (+1) that aliases input 0 */
     int         missing;     /* argument index (+1) passed as NULL */
 } Case;
 
 #define F DT_F32
 static const Case CASES[] = {
-    {"layernorm", "input dtype", {2, 1, 1, 0, 2, 1}, {{3, 4}, {4}, {4},
-     {0}, {3, 4}, {3}}, {DT_F64, F, F, F, F, F}, {0}, 0, 0},
-    {"layernorm", "input rank", {1, 1, 1, 0, 2, 1}, {{3}, {4}, {4}, {0}, {3, 4}, {3}}, {F, F, F, F, F, F}, {0}, 0, 0},
-    {"layernorm", "dim mismatch", {2, 1, 1, 0, 2, 1}, {{3, 4}, {5}, {4},
-     {0}, {3, 4}, {3}}, {F, F, F, F, F, F}, {0}, 0, 0},
-    {"layernorm", "output shape", {2, 1, 1, 0, 2, 1}, {{3, 4}, {4}, {4},
-     {0}, {3, 5}, {3}}, {F, F, F, F, F, F}, {0}, 0, 0},
-    {"layernorm", "output dtype", {2, 1, 1, 0, 2, 1}, {{3, 4}, {4}, {4},
-     {0}, {3, 4}, {3}}, {F, F, F, F, DT_F16, F}, {0}, 0, 0},
-    {"layernorm", "missing input", {2, 1, 1, 0, 2, 1}, {{3, 4}, {4}, {4}, {0}, {3, 4}, {3}}, {F, F, F, F, F, F}, {0},
+    {"layernorm", "input dtype", {2, 1, 1, 0, 2, 1, 1}, {{3, 4}, {4}, {4},
+     {0}, {3, 4}, {3}, {3}}, {DT_F64, F, F, F, F, F, F}, {0}, 0, 0},
+    {"layernorm", "input rank", {1, 1, 1, 0, 2, 1, 1}, {{3}, {4}, {4}, {0}, {3, 4}, {3}, {3}}, {F, F, F, F, F, F, F}, {0}, 0, 0},
+    {"layernorm", "dim mismatch", {2, 1, 1, 0, 2, 1, 1}, {{3, 4}, {5}, {4},
+     {0}, {3, 4}, {3}, {3}}, {F, F, F, F, F, F, F}, {0}, 0, 0},
+    {"layernorm", "output shape", {2, 1, 1, 0, 2, 1, 1}, {{3, 4}, {4}, {4},
+     {0}, {3, 5}, {3}, {3}}, {F, F, F, F, F, F, F}, {0}, 0, 0},
+    {"layernorm", "output dtype", {2, 1, 1, 0, 2, 1, 1}, {{3, 4}, {4}, {4},
+     {0}, {3, 4}, {3}, {3}}, {F, F, F, F, DT_F16, F, F}, {0}, 0, 0},
+    {"layernorm", "missing input", {2, 1, 1, 0, 2, 1, 1}, {{3, 4}, {4}, {4}, {0}, {3, 4}, {3}, {3}}, {F, F, F, F, F, F, F}, {0},
      0, 2},
-    {"layernorm", "missing output", {2, 1, 1, 0, 2, 1}, {{3, 4}, {4}, {4}, {0}, {3, 4}, {3}}, {F, F, F, F, F, F}, {0},
+    {"layernorm", "missing output", {2, 1, 1, 0, 2, 1, 1}, {{3, 4}, {4}, {4}, {0}, {3, 4}, {3}, {3}}, {F, F, F, F, F, F, F}, {0},
      0, 6},
-    {"layernorm", "overlap", {2, 1, 1, 0, 2, 1}, {{3, 4}, {4}, {4}, {0}, {3, 4}, {3}}, {F, F, F, F, F, F}, {0}, 1, 0},
+    {"layernorm", "overlap", {2, 1, 1, 0, 2, 1, 1}, {{3, 4}, {4}, {4}, {0}, {3, 4}, {3}, {3}}, {F, F, F, F, F, F, F}, {0}, 1, 0},
     {"pad1", "requires", {1, 0, 0, 1}, {{5}, {0}, {0}, {4}}, {F, DT_I64, DT_I64, F}, {0, -1, 0}, 0, 0},
     {"pool", "requires with dims", {1, 0, 0, 1}, {{2}, {0}, {0}, {1}}, {F, DT_I64, DT_I64, F}, {0, 3, 1}, 0, 0},
     {"pool", "requires s", {1, 0, 0, 1}, {{6}, {0}, {0}, {1}}, {F, DT_I64, DT_I64, F}, {0, 2, 0}, 0, 0},
@@ -66,11 +66,12 @@ Test(aot_errors, launch_errors_match_the_jit, .timeout = 120)
         const Case *cs = &CASES[c];
         KernelInfo *k = prog_kernel(pr, cs->kernel);
         uint32_t n = k->params.n + k->outputs.n;
-        Ten *t[6] = {0};
-        DLTensor *args[6] = {0};
-        TkScalarValue sc[6] = {{0}};
-        int64_t isc[6] = {0};
-        double fsc[6] = {0};
+        cr_assert_leq(n, 7, "%s: more arguments than a case holds", cs->kernel);
+        Ten *t[7] = {0};
+        DLTensor *args[7] = {0};
+        TkScalarValue sc[7] = {{0}};
+        int64_t isc[7] = {0};
+        double fsc[7] = {0};
         for (uint32_t a = 0; a < n; a++) {
             bool scalar = a < k->params.n && !k->params.v[a].is_tensor;
             if (scalar) {
