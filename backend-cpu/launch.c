@@ -5,13 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backend-cpu/cpu_int.h"
 #include "compiler/interp/interp.h"
 #include "compiler/pipeline.h"
-#include "support/clock.h"
 #include "runtime/rt.h"
+#include "support/clock.h"
 
 bool cpu_supports(const KernelInfo *k) { return pipeline_lowerable(k); }
 
